@@ -1,0 +1,33 @@
+# ShopDesk — the two commands a newcomer needs: `make run` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test bench screenshots clean lint
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/shopdesk gui
+
+test: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/pytest -q -n 2
+
+bench: $(STAMP)
+	$(BIN)/python -m tests.bench.run
+
+screenshots: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/shopdesk --db /tmp/shopdesk-screens.sqlite demo --orders 300 --seed 7
+	QT_QPA_PLATFORM=offscreen $(BIN)/shopdesk --db /tmp/shopdesk-screens.sqlite gui --screenshots resources/screenshots
+
+lint: $(STAMP)
+	$(BIN)/pip install --quiet ruff==0.17.6
+	$(BIN)/ruff check app db ui tests
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .hypothesis

@@ -1,0 +1,55 @@
+"""FIFO cost layers: the oldest goods leave first, so past profit never changes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+
+@dataclass
+class Layer:
+    id: int
+    remaining: int
+    unit_cost: Decimal
+    for_order_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Take:
+    layer_id: int
+    qty: int
+    unit_cost: Decimal
+
+    @property
+    def cost(self) -> Decimal:
+        return self.unit_cost * self.qty
+
+
+class LayersExhausted(Exception):
+    """The counters say there is stock but the layers do not: a broken ledger, a bug."""
+
+
+def consume(layers: list[Layer], qty: int, order_id: int | None = None) -> list[Take]:
+    """Take `qty` units from `layers` (in age order) and lower their `remaining`.
+
+    Goods bought for this order (back-to-back) go first, then unreserved layers oldest first,
+    then goods bought for other orders, so a back-to-back purchase is not eaten by others.
+    """
+
+    def rank(layer: Layer) -> int:
+        if order_id is not None and layer.for_order_id == order_id:
+            return 0
+        return 1 if layer.for_order_id is None else 2
+
+    takes: list[Take] = []
+    left = qty
+    for layer in sorted((lay for lay in layers if lay.remaining > 0), key=rank):
+        if left == 0:
+            break
+        take = min(layer.remaining, left)
+        layer.remaining -= take
+        left -= take
+        takes.append(Take(layer.id, take, layer.unit_cost))
+    if left:
+        raise LayersExhausted(f"cost layers are short by {left} units")
+    return takes

@@ -1,0 +1,228 @@
+"""What every use case shares: the clock, change flags, look-ups that refuse with a sentence,
+gapless document numbers, and the results handed back to the GUI and the CLI."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from app.errors import Conflict, DatabaseBusy, InvalidInput, NotFound, ShopError
+from app.settings import ShopSettings
+from app.settings import load as load_settings
+from db.session import Database
+from db.models import (
+    Customer,
+    DocSequence,
+    Invoice,
+    Product,
+    Project,
+    PurchaseOrder,
+    SalesOrder,
+    Supplier,
+)
+
+log = logging.getLogger(__name__)
+
+# Document number prefixes: INV-2026-00001.
+PREFIX = {
+    "order": "SO",
+    "purchase": "PO",
+    "receipt": "GR",
+    "delivery": "DN",
+    "invoice": "INV",
+    "return": "RT",
+    "credit_note": "CN",
+    "disposal": "DS",
+    "adjustment": "ADJ",
+}
+
+
+def now() -> datetime:
+    """The one clock of the services (tests may replace it)."""
+    return datetime.now().replace(microsecond=0)
+
+
+def today() -> date:
+    return now().date()
+
+
+@dataclass(frozen=True)
+class Changes:
+    """Which kinds of data a write touched, so each screen decides whether to re-query."""
+
+    orders: bool = False
+    stock: bool = False
+    invoices: bool = False
+    purchases: bool = False
+    returns: bool = False
+    catalog: bool = False
+    settings: bool = False
+
+    def __or__(self, other: Changes) -> Changes:
+        return Changes(**{k: getattr(self, k) or getattr(other, k) for k in self.__dataclass_fields__})
+
+
+EVERYTHING = Changes(True, True, True, True, True, True, True)
+
+
+def next_numbers(session: Session, kind: str, count: int, on: date) -> list[str]:
+    """`count` consecutive numbers for `kind` in `on`'s year, taken inside the caller's
+    transaction: a rollback gives them back, so numbering stays gapless."""
+    if count <= 0:
+        return []
+    prefix = PREFIX[kind]
+    year = on.year
+    row = session.execute(
+        select(DocSequence)
+        .where(DocSequence.prefix == prefix, DocSequence.year == year)
+        .with_for_update()
+    ).scalar_one_or_none()
+    if row is None:
+        row = DocSequence(prefix=prefix, year=year, last_value=0)
+        session.add(row)
+    start = row.last_value + 1
+    row.last_value = row.last_value + count
+    session.flush([row])
+    return [f"{prefix}-{year}-{n:05d}" for n in range(start, start + count)]
+
+
+def check_text(value: str, what: str, *, max_len: int = 200, required: bool = True) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise InvalidInput(f"{what} cannot be empty.")
+    if len(value) > max_len:
+        raise InvalidInput(f"{what} is too long ({len(value):,} characters; at most {max_len}).")
+    if any(ord(ch) < 32 and ch not in "\n\t" for ch in value):
+        raise InvalidInput(f"{what} contains control characters.")
+    return value
+
+
+def product_by_sku(session: Session, sku: str, *, lock: bool = False) -> Product:
+    stmt = select(Product).where(Product.sku == sku)
+    if lock:
+        stmt = stmt.with_for_update()
+    product = session.execute(stmt).scalar_one_or_none()
+    if product is None:
+        raise NotFound(f"There is no product with SKU {sku!r}.")
+    return product
+
+
+def products_by_sku(session: Session, skus: Iterable[str]) -> dict[str, Product]:
+    wanted = set(skus)
+    found = {
+        p.sku: p
+        for p in session.execute(
+            select(Product).where(Product.sku.in_(wanted)).with_for_update()
+        ).scalars()
+    }
+    missing = sorted(wanted - set(found))
+    if missing:
+        raise NotFound(f"There is no product with SKU {', '.join(map(repr, missing))}.")
+    return found
+
+
+def customer_by_code(session: Session, code: str) -> Customer:
+    customer = session.execute(select(Customer).where(Customer.code == code)).scalar_one_or_none()
+    if customer is None:
+        raise NotFound(f"There is no customer with code {code!r}.")
+    return customer
+
+
+def supplier_by_code(session: Session, code: str) -> Supplier:
+    supplier = session.execute(select(Supplier).where(Supplier.code == code)).scalar_one_or_none()
+    if supplier is None:
+        raise NotFound(f"There is no supplier with code {code!r}.")
+    return supplier
+
+
+def order_by_number(session: Session, number: str) -> SalesOrder:
+    order = session.execute(
+        select(SalesOrder).where(SalesOrder.number == number)
+    ).scalar_one_or_none()
+    if order is None:
+        raise NotFound(f"There is no sales order {number!r}.")
+    return order
+
+
+def purchase_by_number(session: Session, number: str) -> PurchaseOrder:
+    po = session.execute(
+        select(PurchaseOrder).where(PurchaseOrder.number == number)
+    ).scalar_one_or_none()
+    if po is None:
+        raise NotFound(f"There is no purchase order {number!r}.")
+    return po
+
+
+def invoice_by_number(session: Session, number: str) -> Invoice:
+    invoice = session.execute(select(Invoice).where(Invoice.number == number)).scalar_one_or_none()
+    if invoice is None:
+        raise NotFound(f"There is no invoice {number!r}.")
+    return invoice
+
+
+def project_id_for(session: Session, name: str | None) -> int | None:
+    """Projects are tags: naming an unknown one creates it."""
+    if name is None or not name.strip():
+        return None
+    name = check_text(name, "Project name")
+    project = session.execute(select(Project).where(Project.name == name)).scalar_one_or_none()
+    if project is None:
+        project = Project(name=name)
+        session.add(project)
+        session.flush([project])
+    return project.id
+
+
+@contextmanager
+def transaction(db: Database) -> Iterator[tuple[Session, ShopSettings]]:
+    """One use case = one write transaction. Any error rolls everything back; storage
+    failures a user can act on (locked, read-only, full disk) become sentences."""
+    try:
+        with db.write() as session:
+            yield session, load_settings(session)
+    except OperationalError as exc:
+        raise storage_error(exc) from exc
+    except IntegrityError as exc:
+        log.exception("a database rule refused a write")
+        raise Conflict(
+            "The change was refused because it would break a rule of the shop's data "
+            f"({_constraint_name(exc)}). Nothing was saved."
+        ) from exc
+
+
+@contextmanager
+def reading(db: Database) -> Iterator[Session]:
+    try:
+        with db.read() as session:
+            yield session
+    except OperationalError as exc:
+        raise storage_error(exc) from exc
+
+
+def storage_error(exc: OperationalError) -> ShopError:
+    text = str(exc.orig).lower() if exc.orig is not None else str(exc).lower()
+    if "locked" in text or "busy" in text:
+        return DatabaseBusy(
+            "The shop is busy in another window or on another seat; try again in a moment. "
+            "Nothing was saved."
+        )
+    if "readonly" in text or "read-only" in text:
+        return ShopError("The shop's file is read-only here; nothing can be saved to it.")
+    if "disk is full" in text or "disk full" in text:
+        return ShopError("The disk is full: free some space, then try again. Nothing was saved.")
+    if "unable to open" in text:
+        return ShopError("The shop's file cannot be opened (is its folder missing?).")
+    if "no such table" in text:
+        return ShopError("This file is not an initialised ShopDesk shop (run 'shopdesk init').")
+    return ShopError(f"The database refused the request: {exc.orig}.")
+
+
+def _constraint_name(exc: IntegrityError) -> str:
+    return str(exc.orig).split("\n")[0]

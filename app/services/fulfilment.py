@@ -1,0 +1,556 @@
+"""The automatic execution: allocate pending lines, deliver them from FIFO layers, invoice them.
+
+These functions run inside a caller's transaction and never commit. They read what they need
+in a few set-based queries, decide in pure Python (app.domain), and write with bulk
+insert/update statements, so serving 10,000 pending lines is one pass, not 10,000 round trips.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import case, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from app.domain.allocation import Grant, QueueLine, allocate_product
+from app.domain.fifo import Layer, LayersExhausted, Take, consume
+from app.domain.states import order_status
+from app.money import document_tax, line_net, line_tax
+from app.services.common import next_numbers
+from app.settings import ShopSettings
+from db.models import (
+    Allocation,
+    CostLayer,
+    Customer,
+    Delivery,
+    DeliveryLine,
+    Invoice,
+    InvoiceLine,
+    LayerConsumption,
+    Product,
+    SalesOrder,
+    SalesOrderLine,
+    StockMove,
+)
+
+CHUNK = 500  # ids per IN (...) list: well below every database's parameter limit
+
+
+def chunks(values: Sequence[int], size: int = CHUNK) -> Iterator[Sequence[int]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+@dataclass(frozen=True)
+class ServedLine:
+    order_number: str
+    sku: str
+    qty: int
+    delivery: str | None
+    invoice: str | None
+
+
+@dataclass
+class Outcome:
+    """What one pass did: lines served, documents issued, orders touched."""
+
+    served: list[ServedLine] = field(default_factory=list)
+    deliveries: list[str] = field(default_factory=list)
+    invoices: list[str] = field(default_factory=list)
+    orders: set[int] = field(default_factory=set)
+
+    def merge(self, other: Outcome) -> None:
+        self.served.extend(other.served)
+        self.deliveries.extend(other.deliveries)
+        self.invoices.extend(other.invoices)
+        self.orders |= other.orders
+
+
+class _Available(dict[int, int]):
+    """Free stock per product (on hand - allocated), loaded and locked on first use."""
+
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self._session = session
+
+    def load(self, product_ids: Iterable[int]) -> None:
+        missing = sorted(set(product_ids) - set(self))
+        for part in chunks(missing):
+            rows = self._session.execute(
+                select(Product.id, Product.on_hand - Product.allocated)
+                .where(Product.id.in_(part))
+                .with_for_update()
+            ).tuples().all()
+            self.update(dict(rows))
+
+    def __missing__(self, product_id: int) -> int:
+        self.load([product_id])
+        return self.get(product_id, 0)
+
+
+def _queue_stmt(product_id: int, priority_order_id: int | None, only_order_id: int | None):  # type: ignore[no-untyped-def]
+    line = SalesOrderLine
+    stmt = (
+        select(
+            line.id,
+            line.order_id,
+            SalesOrder.number,
+            line.product_id,
+            line.due_date,
+            (line.qty_pending - line.qty_allocated).label("need"),
+            SalesOrder.ship_complete,
+        )
+        .join(SalesOrder, SalesOrder.id == line.order_id)
+        .where(line.product_id == product_id, line.qty_pending > line.qty_allocated)
+    )
+    if only_order_id is not None:
+        stmt = stmt.where(line.order_id == only_order_id)
+    order_by = [line.due_date, line.order_id, line.id]
+    if priority_order_id is not None:
+        order_by.insert(0, case((line.order_id == priority_order_id, 0), else_=1))
+    return stmt.order_by(*order_by)
+
+
+def _whole_order_loader(session: Session, available: _Available):  # type: ignore[no-untyped-def]
+    cache: dict[int, list[QueueLine]] = {}
+
+    def whole_order(first: QueueLine) -> list[QueueLine]:
+        if first.order_id not in cache:
+            rows = session.execute(
+                select(
+                    SalesOrderLine.id,
+                    SalesOrderLine.product_id,
+                    SalesOrderLine.due_date,
+                    (SalesOrderLine.qty_pending - SalesOrderLine.qty_allocated).label("need"),
+                )
+                .where(
+                    SalesOrderLine.order_id == first.order_id,
+                    SalesOrderLine.qty_pending > SalesOrderLine.qty_allocated,
+                )
+                .order_by(SalesOrderLine.id)
+            ).all()
+            cache[first.order_id] = [
+                QueueLine(r.id, first.order_id, first.order_number, r.product_id, r.due_date,
+                          r.need, True)
+                for r in rows
+            ]
+            available.load(r.product_id for r in rows)
+        return cache[first.order_id]
+
+    return whole_order
+
+
+def serve_pending(
+    session: Session,
+    settings: ShopSettings,
+    product_ids: Iterable[int],
+    trigger: str,
+    *,
+    at: datetime,
+    receipt_id: int | None = None,
+    return_id: int | None = None,
+    priority_order_id: int | None = None,
+    only_order_id: int | None = None,
+) -> Outcome:
+    """Give free stock of `product_ids` to their pending lines, in service order.
+
+    In "deliver" mode the granted quantities are delivered and invoiced at once; in "reserve"
+    mode they are only allocated. Every grant is recorded in `allocation` with its reason.
+    """
+    product_ids = sorted(set(product_ids))
+    available = _Available(session)
+    available.load(product_ids)
+    whole_order = _whole_order_loader(session, available)
+    grants: list[Grant] = []
+    for product_id in product_ids:
+        if available[product_id] <= 0:
+            continue
+        rows = session.execute(
+            _queue_stmt(product_id, priority_order_id, only_order_id),
+            execution_options={"yield_per": 1000},
+        )
+        queue = (
+            QueueLine(r.id, r.order_id, r.number, r.product_id, r.due_date, r.need,
+                      r.ship_complete)
+            for r in rows
+        )
+        grants.extend(allocate_product(product_id, queue, available, whole_order))
+        rows.close()
+    if not grants:
+        return Outcome()
+
+    delivery_line_of: dict[int, int] = {}
+    if settings.fulfilment_mode == "deliver":
+        outcome = deliver_lines(
+            session, settings, [(g.line_id, g.qty) for g in grants], from_allocation=False, at=at
+        )
+        delivery_line_of = outcome.delivery_line_of
+    else:
+        outcome = _reserve(session, grants)
+    session.execute(
+        insert(Allocation),
+        [
+            {
+                "order_line_id": g.line_id,
+                "product_id": g.product_id,
+                "qty": g.qty,
+                "trigger": trigger,
+                "receipt_id": receipt_id,
+                "return_id": return_id,
+                "delivery_line_id": delivery_line_of.get(g.line_id),
+                "queue_position": g.position,
+                "reason": g.reason,
+                "created_at": at,
+            }
+            for g in grants
+        ],
+    )
+    refresh_status(session, outcome.orders)
+    return outcome
+
+
+def _reserve(session: Session, grants: list[Grant]) -> Outcome:
+    by_line: dict[int, int] = defaultdict(int)
+    by_product: dict[int, int] = defaultdict(int)
+    for g in grants:
+        by_line[g.line_id] += g.qty
+        by_product[g.product_id] += g.qty
+    lines = _load_lines(session, list(by_line))
+    session.execute(
+        update(SalesOrderLine),
+        [{"id": lid, "qty_allocated": lines[lid].qty_allocated + q} for lid, q in by_line.items()],
+    )
+    _bump_products(session, by_product, allocated=+1)
+    names = _skus(session, by_product)
+    outcome = Outcome(orders={lines[lid].order_id for lid in by_line})
+    outcome.served = [
+        ServedLine(lines[g.line_id].order_number, names[g.product_id], g.qty, None, None)
+        for g in grants
+    ]
+    session.expire_all()
+    return outcome
+
+
+def _skus(session: Session, product_ids: Iterable[int]) -> dict[int, str]:
+    ids = sorted(set(product_ids))
+    result: dict[int, str] = {}
+    for part in chunks(ids):
+        result.update(session.execute(select(Product.id, Product.sku).where(Product.id.in_(part))).tuples().all())
+    return result
+
+
+def _load_lines(session: Session, line_ids: Sequence[int]) -> dict[int, object]:  # rows
+    line = SalesOrderLine
+    result = {}
+    for part in chunks(sorted(line_ids)):
+        rows = session.execute(
+            select(
+                line.id,
+                line.order_id,
+                line.product_id,
+                line.description,
+                line.unit_price,
+                line.discount,
+                line.tax_rate,
+                line.qty_delivered,
+                line.qty_pending,
+                line.qty_allocated,
+                line.qty_invoiced,
+                SalesOrder.number.label("order_number"),
+                SalesOrder.customer_id,
+                Customer.payment_terms_days,
+            )
+            .join(SalesOrder, SalesOrder.id == line.order_id)
+            .join(Customer, Customer.id == SalesOrder.customer_id)
+            .where(line.id.in_(part))
+            .with_for_update(of=line)
+        )
+        result.update((r.id, r) for r in rows)
+    return result
+
+
+def _bump_products(
+    session: Session, deltas: dict[int, int], *, on_hand: int = 0, allocated: int = 0,
+    defective: int = 0,
+) -> None:
+    """Add `delta * sign` to the named counters of each product, in one statement per chunk."""
+    if not deltas:
+        return
+    ids = sorted(deltas)
+    current = {}
+    for part in chunks(ids):
+        current.update(
+            (r.id, r)
+            for r in session.execute(
+                select(Product.id, Product.on_hand, Product.allocated, Product.defective)
+                .where(Product.id.in_(part))
+                .with_for_update()
+            )
+        )
+    session.execute(
+        update(Product),
+        [
+            {
+                "id": pid,
+                "on_hand": current[pid].on_hand + on_hand * deltas[pid],
+                "allocated": current[pid].allocated + allocated * deltas[pid],
+                "defective": current[pid].defective + defective * deltas[pid],
+            }
+            for pid in ids
+        ],
+    )
+
+
+def load_layers(session: Session, product_ids: Iterable[int], location: str) -> dict[int, list[Layer]]:
+    layers: dict[int, list[Layer]] = defaultdict(list)
+    for part in chunks(sorted(set(product_ids))):
+        rows = session.execute(
+            select(CostLayer.id, CostLayer.product_id, CostLayer.qty_remaining,
+                   CostLayer.unit_cost, CostLayer.for_order_id)
+            .where(
+                CostLayer.product_id.in_(part),
+                CostLayer.location == location,
+                CostLayer.qty_remaining > 0,
+            )
+            .order_by(CostLayer.product_id, CostLayer.id)
+            .with_for_update()
+        )
+        for r in rows:
+            layers[r.product_id].append(Layer(r.id, r.qty_remaining, r.unit_cost, r.for_order_id))
+    return layers
+
+
+def save_layers(session: Session, layers: dict[int, list[Layer]], touched: set[int]) -> None:
+    rows = [
+        {"id": layer.id, "qty_remaining": layer.remaining}
+        for product_layers in layers.values()
+        for layer in product_layers
+        if layer.id in touched
+    ]
+    if rows:
+        session.execute(update(CostLayer), rows)
+
+
+def take_from_layers(
+    layers: dict[int, list[Layer]], product_id: int, qty: int, order_id: int | None, what: str
+) -> list[Take]:
+    try:
+        return consume(layers[product_id], qty, order_id)
+    except LayersExhausted as exc:
+        raise RuntimeError(f"stock ledger broken for product {product_id} ({what}): {exc}") from exc
+
+
+@dataclass
+class DeliveryOutcome(Outcome):
+    delivery_line_of: dict[int, int] = field(default_factory=dict)  # order line -> delivery line
+
+
+def deliver_lines(
+    session: Session,
+    settings: ShopSettings,
+    items: list[tuple[int, int]],
+    *,
+    from_allocation: bool,
+    at: datetime,
+) -> DeliveryOutcome:
+    """Deliver (order line id, qty) pairs: one delivery and one invoice per order.
+
+    Goods leave sellable stock from FIFO layers (back-to-back layers of the order first); each
+    delivery line freezes its cost. `from_allocation` says the goods were reserved before.
+    """
+    on: date = at.date()
+    qty_of: dict[int, int] = defaultdict(int)
+    for line_id, qty in items:
+        qty_of[line_id] += qty
+    lines = _load_lines(session, list(qty_of))
+    by_order: dict[int, list[int]] = defaultdict(list)
+    for line_id in qty_of:  # keeps the service order within each order
+        by_order[lines[line_id].order_id].append(line_id)
+    order_ids = list(by_order)
+
+    delivery_numbers = next_numbers(session, "delivery", len(order_ids), on)
+    invoice_numbers = next_numbers(session, "invoice", len(order_ids), on)
+    delivery_ids = session.scalars(
+        insert(Delivery).returning(Delivery.id, sort_by_parameter_order=True),
+        [
+            {"number": number, "order_id": oid, "delivery_date": on, "created_at": at}
+            for number, oid in zip(delivery_numbers, order_ids, strict=True)
+        ],
+    ).all()
+
+    product_ids = {lines[lid].product_id for lid in qty_of}
+    layers = load_layers(session, product_ids, "sellable")
+    touched_layers: set[int] = set()
+    delivery_line_rows = []
+    takes_per_row: list[list[Take]] = []
+    for delivery_id, oid in zip(delivery_ids, order_ids, strict=True):
+        for line_id in by_order[oid]:
+            row = lines[line_id]
+            takes = take_from_layers(layers, row.product_id, qty_of[line_id], oid, "delivery")
+            touched_layers.update(t.layer_id for t in takes)
+            takes_per_row.append(takes)
+            delivery_line_rows.append(
+                {
+                    "delivery_id": delivery_id,
+                    "order_line_id": line_id,
+                    "product_id": row.product_id,
+                    "qty": qty_of[line_id],
+                    "cost": sum((t.cost for t in takes), Decimal(0)),
+                }
+            )
+    delivery_line_ids = session.scalars(
+        insert(DeliveryLine).returning(DeliveryLine.id, sort_by_parameter_order=True),
+        delivery_line_rows,
+    ).all()
+    save_layers(session, layers, touched_layers)
+    session.execute(
+        insert(LayerConsumption),
+        [
+            {"layer_id": t.layer_id, "qty": t.qty, "unit_cost": t.unit_cost, "qty_returned": 0,
+             "delivery_line_id": dl_id}
+            for dl_id, takes in zip(delivery_line_ids, takes_per_row, strict=True)
+            for t in takes
+        ],
+    )
+    session.execute(
+        insert(StockMove),
+        [
+            {
+                "product_id": r["product_id"],
+                "kind": "delivery",
+                "from_location": "sellable",
+                "to_location": "customer",
+                "qty": r["qty"],
+                "cost": r["cost"],
+                "delivery_line_id": dl_id,
+                "created_at": at,
+            }
+            for r, dl_id in zip(delivery_line_rows, delivery_line_ids, strict=True)
+        ],
+    )
+
+    # Invoices: amounts rounded per line; the tax total follows the shop's rounding mode.
+    invoice_rows = []
+    invoice_lines_per_invoice = []
+    for number, delivery_id, oid in zip(invoice_numbers, delivery_ids, order_ids, strict=True):
+        first = lines[by_order[oid][0]]
+        inv_lines = []
+        for line_id in by_order[oid]:
+            row = lines[line_id]
+            qty = qty_of[line_id]
+            net = line_net(qty, row.unit_price, row.discount)
+            inv_lines.append(
+                {
+                    "order_line_id": line_id,
+                    "product_id": row.product_id,
+                    "description": row.description,
+                    "qty": qty,
+                    "unit_price": row.unit_price,
+                    "discount": row.discount,
+                    "tax_rate": row.tax_rate,
+                    "net": net,
+                    "tax": line_tax(net, row.tax_rate),
+                }
+            )
+        net_total = sum((il["net"] for il in inv_lines), Decimal(0))
+        tax_total = document_tax(
+            [(il["net"], il["tax_rate"]) for il in inv_lines], settings.tax_rounding
+        )
+        terms = first.payment_terms_days
+        terms = settings.payment_terms_days if terms is None else terms
+        invoice_rows.append(
+            {
+                "number": number,
+                "order_id": oid,
+                "delivery_id": delivery_id,
+                "customer_id": first.customer_id,
+                "issue_date": on,
+                "due_date": on + timedelta(days=terms),
+                "currency": settings.currency,
+                "tax_rounding": settings.tax_rounding,
+                "net": net_total,
+                "tax": tax_total,
+                "gross": net_total + tax_total,
+                "paid": Decimal(0),
+                "credited": Decimal(0),
+                "created_at": at,
+            }
+        )
+        invoice_lines_per_invoice.append(inv_lines)
+    invoice_ids = session.scalars(
+        insert(Invoice).returning(Invoice.id, sort_by_parameter_order=True), invoice_rows
+    ).all()
+    dl_iter = iter(delivery_line_ids)
+    invoice_line_rows = []
+    for invoice_id, inv_lines in zip(invoice_ids, invoice_lines_per_invoice, strict=True):
+        for il in inv_lines:
+            invoice_line_rows.append({**il, "invoice_id": invoice_id, "delivery_line_id": next(dl_iter)})
+    session.execute(insert(InvoiceLine), invoice_line_rows)
+
+    session.execute(
+        update(SalesOrderLine),
+        [
+            {
+                "id": lid,
+                "qty_delivered": lines[lid].qty_delivered + q,
+                "qty_pending": lines[lid].qty_pending - q,
+                "qty_invoiced": lines[lid].qty_invoiced + q,
+                "qty_allocated": lines[lid].qty_allocated - (q if from_allocation else 0),
+            }
+            for lid, q in qty_of.items()
+        ],
+    )
+    per_product: dict[int, int] = defaultdict(int)
+    for lid, q in qty_of.items():
+        per_product[lines[lid].product_id] += q
+    _bump_products(session, per_product, on_hand=-1, allocated=-1 if from_allocation else 0)
+
+    skus = _skus(session, product_ids)
+    number_of = dict(zip(order_ids, zip(delivery_numbers, invoice_numbers, strict=True), strict=True))
+    outcome = DeliveryOutcome(
+        deliveries=delivery_numbers,
+        invoices=invoice_numbers,
+        orders=set(order_ids),
+        delivery_line_of={
+            r["order_line_id"]: dl_id
+            for r, dl_id in zip(delivery_line_rows, delivery_line_ids, strict=True)
+        },
+    )
+    outcome.served = [
+        ServedLine(
+            lines[lid].order_number,
+            skus[lines[lid].product_id],
+            q,
+            number_of[lines[lid].order_id][0],
+            number_of[lines[lid].order_id][1],
+        )
+        for lid, q in qty_of.items()
+    ]
+    session.expire_all()
+    return outcome
+
+
+def refresh_status(session: Session, order_ids: Iterable[int]) -> None:
+    """Recompute the stored status of these orders from their lines' quantities."""
+    ids = sorted(set(order_ids))
+    updates = []
+    for part in chunks(ids):
+        rows = session.execute(
+            select(
+                SalesOrderLine.order_id,
+                func.sum(SalesOrderLine.qty_delivered),
+                func.sum(SalesOrderLine.qty_pending),
+                func.sum(SalesOrderLine.qty_allocated),
+            )
+            .where(SalesOrderLine.order_id.in_(part))
+            .group_by(SalesOrderLine.order_id)
+        ).tuples()
+        updates.extend(
+            {"id": oid, "status": order_status(int(d), int(p), int(a))} for oid, d, p, a in rows
+        )
+    if updates:
+        session.execute(update(SalesOrder), updates)

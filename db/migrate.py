@@ -1,0 +1,110 @@
+"""Bring a shop database to the current schema: Alembic upgrade, after a backup."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect
+
+from db.errors import StorageError
+from db.session import Database
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def alembic_config(url: str | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if url:
+        config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def known_revisions() -> set[str]:
+    script = ScriptDirectory.from_config(alembic_config())
+    return {rev.revision for rev in script.walk_revisions()}
+
+
+def current_revision(database: Database) -> str | None:
+    with database.write_engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def backup_sqlite(source: Path, target: Path) -> Path:
+    """A consistent copy of a live SQLite file (the online backup API, not a file copy)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    src = sqlite3.connect(str(source))
+    try:
+        dst = sqlite3.connect(str(target))
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    return target
+
+
+def upgrade(database: Database, revision: str = "head") -> None:
+    config = alembic_config(database.url)
+    with database.write_engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, revision)
+
+
+def ensure_current(database: Database, *, create: bool = True) -> str:
+    """Open-time check: create a new shop, upgrade an older one (backup first), refuse others.
+
+    Returns what happened: "created", "upgraded" or "current".
+    """
+    if database.path is not None and not database.path.exists():
+        if not create:
+            raise StorageError(f"There is no shop at {database.path}.")
+        try:
+            database.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageError(
+                f"Cannot create the folder {database.path.parent}: {exc.strerror}."
+            ) from exc
+    try:
+        current = current_revision(database)
+        tables = set(inspect(database.write_engine).get_table_names())
+    except Exception as exc:  # a damaged or non-SQLite file
+        raise StorageError(
+            f"{database.path or database.url} is not a ShopDesk database or is damaged ({exc})."
+        ) from exc
+    head = head_revision()
+    if current is None:
+        if tables - {"alembic_version"}:
+            raise StorageError(
+                f"{database.path or database.url} holds other data and is not a ShopDesk shop."
+            )
+        upgrade(database)
+        return "created"
+    if current == head:
+        return "current"
+    if current not in known_revisions():
+        raise StorageError(
+            "This shop was saved by a newer ShopDesk (schema "
+            f"{current}); please install the newer version."
+        )
+    if database.path is not None:
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        backup_sqlite(
+            database.path,
+            database.path.parent / "backups" / f"{database.path.stem}-before-upgrade-{stamp}.sqlite",
+        )
+    upgrade(database)
+    return "upgraded"
