@@ -1,0 +1,233 @@
+"""Exceptions are shown, not hidden: what is stuck, late, missed, overdue or losing money.
+
+Each row names the document to open to fix it, its age in days and the amount or quantity
+at stake. Thresholds come from the shop's settings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, select, union_all
+from sqlalchemy.orm import Session
+
+from app.queries._sql import cents, money_from_cents
+from app.queries.profit import _branches
+from app.settings import load as load_settings
+from db.models import (
+    CostLayer,
+    Customer,
+    Invoice,
+    Product,
+    PurchaseLine,
+    PurchaseOrder,
+    SalesOrder,
+    SalesOrderLine,
+    Supplier,
+)
+
+KINDS = {
+    "pending_old": "Pending too long",
+    "late_order": "Past promised date",
+    "not_invoiced": "Delivered, not invoiced",
+    "overdue_invoice": "Overdue invoice",
+    "defective_waiting": "Defective stock awaiting a decision",
+    "negative_margin": "Order losing money",
+    "late_purchase": "Purchase past expected date",
+}
+
+
+@dataclass(frozen=True)
+class ExceptionRow:
+    kind: str
+    kind_label: str
+    document: str  # the document (or SKU for stock) to open
+    subject: str
+    age_days: int
+    amount: Decimal | None
+    qty: int | None
+
+
+def exceptions(session: Session, today: date | None = None) -> list[ExceptionRow]:
+    today = today or date.today()
+    settings = load_settings(session)
+    rows: list[ExceptionRow] = []
+
+    def add(kind: str, document: str, subject: str, age: int, amount=None, qty=None) -> None:  # type: ignore[no-untyped-def]
+        rows.append(ExceptionRow(kind, KINDS[kind], document, subject, age, amount, qty))
+
+    # Pending lines older than the threshold (by order date), oldest first.
+    cutoff = today - timedelta(days=settings.pending_age_days)
+    line = SalesOrderLine
+    for number, customer, sku, pending, order_date, price, discount in session.execute(
+        select(
+            SalesOrder.number,
+            Customer.name,
+            Product.sku,
+            line.qty_pending,
+            SalesOrder.order_date,
+            line.unit_price,
+            line.discount,
+        )
+        .join(SalesOrder, SalesOrder.id == line.order_id)
+        .join(Customer, Customer.id == SalesOrder.customer_id)
+        .join(Product, Product.id == line.product_id)
+        .where(line.qty_pending > 0, SalesOrder.order_date < cutoff)
+        .order_by(SalesOrder.order_date, SalesOrder.id)
+    ).tuples():
+        from app.money import line_net
+
+        add(
+            "pending_old",
+            number,
+            f"{customer}: {pending} × {sku} still pending",
+            (today - order_date).days,
+            line_net(pending, price, discount),
+            pending,
+        )
+
+    # Orders past their promised date with something still pending.
+    for number, customer, promised, pending in session.execute(
+        select(
+            SalesOrder.number, Customer.name, SalesOrder.promised_date, func.sum(line.qty_pending)
+        )
+        .join(Customer, Customer.id == SalesOrder.customer_id)
+        .join(line, line.order_id == SalesOrder.id)
+        .where(
+            SalesOrder.promised_date < today, SalesOrder.status.in_(("open", "pending", "partial"))
+        )
+        .group_by(SalesOrder.id, SalesOrder.number, Customer.name, SalesOrder.promised_date)
+        .having(func.sum(line.qty_pending) > 0)
+        .order_by(SalesOrder.promised_date)
+    ).tuples():
+        add(
+            "late_order",
+            number,
+            f"{customer}: promised {promised.isoformat()}, {int(pending)} still pending",
+            (today - promised).days,
+            None,
+            int(pending),
+        )
+
+    # Delivered but not invoiced (must be none in deliver-at-once mode).
+    for number, customer, sku, missing, order_date in session.execute(
+        select(
+            SalesOrder.number,
+            Customer.name,
+            Product.sku,
+            line.qty_delivered - line.qty_invoiced,
+            SalesOrder.order_date,
+        )
+        .join(SalesOrder, SalesOrder.id == line.order_id)
+        .join(Customer, Customer.id == SalesOrder.customer_id)
+        .join(Product, Product.id == line.product_id)
+        .where(line.qty_delivered > line.qty_invoiced)
+    ).tuples():
+        add(
+            "not_invoiced",
+            number,
+            f"{customer}: {missing} × {sku} delivered, not invoiced",
+            (today - order_date).days,
+            None,
+            int(missing),
+        )
+
+    # Overdue unpaid invoices.
+    open_cents = cents(Invoice.gross) - cents(Invoice.paid) - cents(Invoice.credited)
+    for number, customer, due, open_amount in session.execute(
+        select(Invoice.number, Customer.name, Invoice.due_date, open_cents)
+        .join(Customer, Customer.id == Invoice.customer_id)
+        .where(Invoice.due_date < today, open_cents > 0)
+        .order_by(Invoice.due_date)
+    ).tuples():
+        add(
+            "overdue_invoice",
+            number,
+            f"{customer}: due {due.isoformat()}",
+            (today - due).days,
+            money_from_cents(open_amount),
+            None,
+        )
+
+    # Defective stock waiting for a decision (write off or back to the supplier).
+    for sku, name, qty, oldest, value in session.execute(
+        select(
+            Product.sku,
+            Product.name,
+            func.sum(CostLayer.qty_remaining),
+            func.min(CostLayer.created_at),
+            func.sum(CostLayer.qty_remaining * cents(CostLayer.unit_cost)),
+        )
+        .join(Product, Product.id == CostLayer.product_id)
+        .where(CostLayer.location == "defective", CostLayer.qty_remaining > 0)
+        .group_by(Product.id, Product.sku, Product.name)
+        .order_by(func.min(CostLayer.created_at))
+    ).tuples():
+        oldest_day = oldest.date() if hasattr(oldest, "date") else oldest
+        age = (today - oldest_day).days
+        flag = " (over the limit)" if age > settings.defective_age_days else ""
+        add(
+            "defective_waiting",
+            sku,
+            f"{int(qty)} × {name} defective{flag}",
+            age,
+            money_from_cents(value),
+            int(qty),
+        )
+
+    # Orders with negative profit so far.
+    parts = union_all(*_branches(False, None, None, None)).subquery()
+    profit_cents = (
+        func.sum(parts.c.revenue)
+        - func.sum(parts.c.credits)
+        - func.sum(parts.c.cogs)
+        + func.sum(parts.c.returned_cost)
+        - func.sum(parts.c.defective_loss)
+        + func.sum(parts.c.recoveries)
+    )
+    for number, customer, order_date, profit in session.execute(
+        select(SalesOrder.number, Customer.name, SalesOrder.order_date, profit_cents)
+        .select_from(parts)
+        .join(SalesOrder, SalesOrder.id == parts.c.order_id)
+        .join(Customer, Customer.id == SalesOrder.customer_id)
+        .group_by(SalesOrder.id, SalesOrder.number, Customer.name, SalesOrder.order_date)
+        .having(profit_cents < 0)
+        .order_by(profit_cents)
+    ).tuples():
+        add(
+            "negative_margin",
+            number,
+            f"{customer}: profit {money_from_cents(profit)}",
+            (today - order_date).days,
+            money_from_cents(profit),
+            None,
+        )
+
+    # Purchases past their expected date with goods still to come.
+    for number, supplier, expected, open_qty in session.execute(
+        select(
+            PurchaseOrder.number,
+            Supplier.name,
+            PurchaseOrder.expected_date,
+            func.sum(PurchaseLine.qty_ordered - PurchaseLine.qty_received),
+        )
+        .join(Supplier, Supplier.id == PurchaseOrder.supplier_id)
+        .join(PurchaseLine, PurchaseLine.purchase_order_id == PurchaseOrder.id)
+        .where(PurchaseOrder.cancelled.is_(False), PurchaseOrder.expected_date < today)
+        .group_by(
+            PurchaseOrder.id, PurchaseOrder.number, Supplier.name, PurchaseOrder.expected_date
+        )
+        .having(func.sum(PurchaseLine.qty_ordered - PurchaseLine.qty_received) > 0)
+        .order_by(PurchaseOrder.expected_date)
+    ).tuples():
+        add(
+            "late_purchase",
+            number,
+            f"{supplier}: expected {expected.isoformat()}, {int(open_qty)} still to come",
+            (today - expected).days,
+            None,
+            int(open_qty),
+        )
+    return rows
