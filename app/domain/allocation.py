@@ -40,15 +40,19 @@ def allocate_product(
     queue: Iterable[QueueLine],
     available: MutableMapping[int, int],
     whole_order: Callable[[QueueLine], list[QueueLine]] | None = None,
+    served_orders: set[int] | None = None,
 ) -> list[Grant]:
     """Serve one product's `queue` (in service order) from `available`, which is lowered.
 
     `whole_order(line)` returns all open lines (any product) of a ship-complete order;
     `available` must answer for every product those lines name. Reading `queue` stops as soon
     as the product has nothing left, so a long queue is not read to its end.
+    `served_orders` (shared across the products of one pass) holds the ship-complete orders
+    already served whole, whose lines must not be served again from another product's queue.
     """
     grants: list[Grant] = []
-    served_orders: set[int] = set()
+    if served_orders is None:
+        served_orders = set()
     place = 0
     for line in queue:
         if available[product_id] <= 0:

@@ -4,7 +4,7 @@ gapless document numbers, and the results handed back to the GUI and the CLI."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -44,9 +44,20 @@ PREFIX = {
 }
 
 
+_clock: Callable[[], datetime] | None = None
+
+
 def now() -> datetime:
-    """The one clock of the services (tests may replace it)."""
+    """The one clock of the services (the demo and tests may set another, see set_clock)."""
+    if _clock is not None:
+        return _clock()
     return datetime.now().replace(microsecond=0)
+
+
+def set_clock(clock: Callable[[], datetime] | None) -> None:
+    """Make the services see another time (None: the real clock again)."""
+    global _clock
+    _clock = clock
 
 
 def today() -> date:

@@ -166,6 +166,7 @@ def serve_pending(
     available.load(product_ids)
     whole_order = _whole_order_loader(session, available)
     grants: list[Grant] = []
+    served_whole: set[int] = set()  # ship-complete orders served in this pass
     for product_id in product_ids:
         if available[product_id] <= 0:
             continue
@@ -178,7 +179,7 @@ def serve_pending(
                       r.ship_complete)
             for r in rows
         )
-        grants.extend(allocate_product(product_id, queue, available, whole_order))
+        grants.extend(allocate_product(product_id, queue, available, whole_order, served_whole))
         rows.close()
     if not grants:
         return Outcome()
