@@ -189,7 +189,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         except OSError:
             where = ""
         print(
-            f"shopdesk: an internal error stopped the command; nothing was saved.{where}",
+            "shopdesk: an internal error stopped the command (a change it had not finished "
+            f"was not saved).{where}",
             file=sys.stderr,
         )
         return 70
