@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime
 from pathlib import Path
 
 from alembic import command
@@ -64,6 +63,15 @@ def upgrade(database: Database, revision: str = "head") -> None:
         command.upgrade(config, revision)
 
 
+def _refuse_foreign_file(path: Path) -> None:
+    """A read-only look first: a damaged file or another program's database is left as is."""
+    from db.backup import inspect_file
+
+    found = inspect_file(path, quick=True)
+    if found.revision is None and found.tables - {"alembic_version"}:
+        raise StorageError(f"{path} holds other data and is not a ShopDesk shop.")
+
+
 def ensure_current(database: Database, *, create: bool = True) -> str:
     """Open-time check: create a new shop, upgrade an older one (backup first), refuse others.
 
@@ -78,6 +86,8 @@ def ensure_current(database: Database, *, create: bool = True) -> str:
             raise StorageError(
                 f"Cannot create the folder {database.path.parent}: {exc.strerror}."
             ) from exc
+    elif database.path is not None:
+        _refuse_foreign_file(database.path)  # before the engine's pragmas write to it
     try:
         current = current_revision(database)
         tables = set(inspect(database.write_engine).get_table_names())
@@ -101,10 +111,8 @@ def ensure_current(database: Database, *, create: bool = True) -> str:
             f"{current}); please install the newer version."
         )
     if database.path is not None:
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        backup_sqlite(
-            database.path,
-            database.path.parent / "backups" / f"{database.path.stem}-before-upgrade-{stamp}.sqlite",
-        )
+        from db.backup import backup
+
+        backup(database.path, reason="before-upgrade")
     upgrade(database)
     return "upgraded"

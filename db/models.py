@@ -562,3 +562,35 @@ class StockMove(Base):
         CheckConstraint(_in("to_location", LOCATIONS), name="to_location_known"),
         Index("ix_stock_move_product", "product_id", "id"),
     )
+
+
+ROLES = ("owner", "clerk", "accountant")
+
+
+class AppUser(Base):
+    """Someone who works in the shop; the PIN is stored as an scrypt hash with its own salt."""
+
+    __tablename__ = "app_user"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    role: Mapped[str] = mapped_column(String(12))
+    pin_hash: Mapped[str] = mapped_column(String(128))  # hex
+    pin_salt: Mapped[str] = mapped_column(String(64))  # hex
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    __table_args__ = (
+        CheckConstraint(_in("role", ROLES), name="role_known"),
+        CheckConstraint("length(name) > 0", name="name_not_empty"),
+    )
+
+
+class AuditLog(Base):
+    """Who did what to which document: append-only (database triggers refuse changes)."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    user_name: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(40))
+    document: Mapped[str] = mapped_column(String(200), index=True)
+    detail: Mapped[str] = mapped_column(Text, default="")  # JSON: {"before": {..}, "after": {..}}
