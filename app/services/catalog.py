@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from app import audit
 from app import settings as shop_settings
 from app.errors import Conflict, InvalidInput
 from app.money import parse_money, parse_percent, parse_qty
@@ -68,6 +69,10 @@ def add_product(
     level = parse_qty(reorder_level, "Reorder level", allow_zero=True)
     with transaction(db) as (session, settings):
         rate = settings.default_tax_rate if tax is None else parse_percent(tax, "Tax rate")
+        audit.record(
+            session, None, "add_product", sku, None,
+            {"name": name, "price": unit_price, "tax": rate, "update": update},
+        )
         existing = session.execute(select(Product).where(Product.sku == sku)).scalar_one_or_none()
         if existing is not None:
             if not update:
@@ -92,6 +97,10 @@ def set_product_price(db: Database, sku: str, price: object) -> Saved:
     """A new list price applies to new orders only: issued documents keep theirs."""
     unit_price = parse_money(price, "Price")
     with transaction(db) as (session, _):
+        audit.record(
+            session, None, "set_product_price", sku,
+            {"price": product_by_sku(session, sku).unit_price}, {"price": unit_price},
+        )
         product_by_sku(session, sku).unit_price = unit_price
     return Saved(sku, created=False)
 
@@ -124,6 +133,10 @@ def add_customer(
                 created_at=now(),
             )
         )
+        audit.record(
+            session, None, "add_customer", code, None,
+            {"name": name, "ship_complete": ship_complete},
+        )
     return Saved(code, created=True)
 
 
@@ -131,6 +144,10 @@ def set_customer_ship_complete(db: Database, code: str, ship_complete: bool) -> 
     from app.services.common import customer_by_code
 
     with transaction(db) as (session, _):
+        audit.record(
+            session, None, "set_customer_ship_complete", code, None,
+            {"ship_complete": ship_complete},
+        )
         customer_by_code(session, code).ship_complete = ship_complete
     return Saved(code, created=False)
 
@@ -150,15 +167,18 @@ def add_supplier(
                 email=check_text(email, "E-mail", required=False), created_at=now(),
             )
         )
+        audit.record(session, None, "add_supplier", code, None, {"name": name})
     return Saved(code, created=True)
 
 
 def add_project(db: Database, name: str) -> Saved:
     with transaction(db) as (session, _):
         project_id_for(session, name)
+        audit.record(session, None, "add_project", name.strip(), None, {"name": name.strip()})
     return Saved(name.strip(), created=True)
 
 
 def set_setting(db: Database, name: str, value: str) -> str:
     with transaction(db) as (session, _):
+        audit.record(session, None, "set_setting", name, None, {"value": value})
         return shop_settings.set_value(session, name, value)

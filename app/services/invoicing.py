@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from app import audit
 from app.errors import Conflict
 from app.money import parse_money
 from app.services.common import Changes, check_text, invoice_by_number, now, transaction
@@ -53,4 +54,8 @@ def record_payment(
         )
         invoice.paid = invoice.paid + value
         paid, left = invoice.paid, invoice.gross - invoice.paid - invoice.credited
+        audit.record(
+            session, None, "record_payment", invoice_number, {"paid": paid - value},
+            {"paid": paid, "amount": value, "method": method, "reference": reference},
+        )
     return PaymentResult(invoice_number, value, paid, left)

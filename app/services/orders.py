@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from sqlalchemy import bindparam, insert, select, update
 
+from app import audit
 from app.errors import Conflict, InvalidInput
 from app.money import document_tax, line_net, parse_money, parse_percent, parse_qty
 from app.services.common import (
@@ -159,6 +160,14 @@ def create_order(
         )
         refresh_status(session, [order_id])
         status, pending = _status_and_pending(session, order_id)
+        audit.record(
+            session, None, "create_order", number, None,
+            {
+                "customer": customer, "lines": [[s, q] for s, q, *_ in parsed],
+                "net_total": net_total, "gross_total": net_total + tax_total, "status": status,
+                "invoices": outcome.invoices,
+            },
+        )
     return OrderResult(number, status, outcome.served, outcome.deliveries, outcome.invoices, pending)
 
 
@@ -223,6 +232,10 @@ def cancel_pending(db: Database, number: str, reason: str, sku: str | None = Non
             )
         refresh_status(session, [order.id])
         status = session.execute(select(SalesOrder.status).where(SalesOrder.id == order.id)).scalar_one()
+        audit.record(
+            session, None, "cancel_pending", number, None,
+            {"cancelled": dict(cancelled), "reason": reason, "status": status},
+        )
     return CancelResult(number, dict(cancelled), status, outcome.served)
 
 
@@ -257,4 +270,8 @@ def deliver_order(db: Database, number: str) -> DeliverResult:
             [{"line": lid, "dline": dl} for lid, dl in outcome.delivery_line_of.items()],
         )
         refresh_status(session, [order.id])
+        audit.record(
+            session, None, "deliver_order", number, None,
+            {"deliveries": outcome.deliveries, "invoices": outcome.invoices},
+        )
     return DeliverResult(number, outcome.deliveries, outcome.invoices, outcome.served)

@@ -11,6 +11,7 @@ from decimal import Decimal
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from app import audit
 from app.errors import Conflict, InvalidInput
 from app.money import parse_money, parse_qty
 from app.services.common import (
@@ -108,6 +109,10 @@ def create_purchase(
                  "qty_ordered": qty, "qty_received": 0, "unit_cost": cost}
                 for n, (sku, qty, cost) in enumerate(parsed, start=1)
             ],
+        )
+        audit.record(
+            session, None, "create_purchase", number, None,
+            {"supplier": supplier, "for_order": for_order, "lines": [list(p) for p in parsed]},
         )
     return PurchaseResult(number)
 
@@ -218,6 +223,10 @@ def receive_stock(
             supplier_id=supplier_id, note=note, at=at,
         )
         on_hand = _on_hand(session, {product_id})
+        audit.record(
+            session, None, "receive_stock", number, None,
+            {"sku": sku, "qty": quantity, "unit_cost": unit_cost, "invoices": outcome.invoices},
+        )
     return ReceiptResult(number, {sku: quantity}, outcome.served, outcome.deliveries,
                          outcome.invoices, on_hand)
 
@@ -270,6 +279,10 @@ def receive_purchase(
             note=note, at=at,
         )
         on_hand = _on_hand(session, {pid for pid, *_ in receipt_lines})
+        audit.record(
+            session, None, "receive_purchase", number_gr, None,
+            {"purchase": number, "received": wanted, "invoices": outcome.invoices},
+        )
     return ReceiptResult(number_gr, wanted, outcome.served, outcome.deliveries,
                          outcome.invoices, on_hand)
 
@@ -280,6 +293,9 @@ def cancel_purchase(db: Database, number: str) -> PurchaseResult:
         po = purchase_by_number(session, number)
         if po.cancelled:
             raise Conflict(f"Purchase order {number} is already cancelled.")
+        audit.record(
+            session, None, "cancel_purchase", number, {"cancelled": False}, {"cancelled": True},
+        )
         po.cancelled = True
     return PurchaseResult(number)
 
@@ -372,6 +388,10 @@ def adjust_stock(
             _bump_products(session, {pid: -change}, on_hand=-1)
         session.expire_all()
         left = session.execute(select(Product.on_hand).where(Product.id == pid)).scalar_one()
+        audit.record(
+            session, None, "adjust_stock", number, {"sku": sku, "on_hand": on_hand},
+            {"sku": sku, "on_hand": left, "reason": reason, "invoices": outcome.invoices},
+        )
     return AdjustmentResult(number, sku, change, left, outcome.served, outcome.invoices)
 
 

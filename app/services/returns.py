@@ -15,6 +15,7 @@ from decimal import Decimal
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
+from app import audit
 from app.errors import Conflict, InvalidInput
 from app.money import document_tax, line_net, line_tax, parse_qty
 from app.services.common import (
@@ -175,6 +176,13 @@ def create_return(
             served = serve_pending(
                 session, settings, per_product, "return", at=at, return_id=return_id
             ).served
+        audit.record(
+            session, None, "create_return", number, None,
+            {
+                "order": order_number, "items": wanted, "condition": condition, "reason": reason,
+                "credit_notes": notes, "credited": credited,
+            },
+        )
     return ReturnResult(number, order_number, condition, wanted, total_cost, notes, credited, served)
 
 
@@ -324,6 +332,10 @@ def dispose_defective(
               "cost": cost, "disposal_line_id": line.id, "created_at": at}],
         )
         _bump_products(session, {pid: quantity}, defective=-1)
+        audit.record(
+            session, None, "dispose_defective", number, None,
+            {"sku": sku, "qty": quantity, "action": action, "cost": cost, "recovered": recovered},
+        )
     return DisposalResult(number, sku, quantity, action, cost, recovered)
 
 
@@ -358,4 +370,8 @@ def mark_defective(db: Database, sku: str, qty: object, reason: str) -> Disposal
               "to_location": "defective", "qty": quantity, "cost": cost, "created_at": at}],
         )
         _bump_products(session, {pid: quantity}, on_hand=-1, defective=+1)
+        audit.record(
+            session, None, "mark_defective", sku, None,
+            {"qty": quantity, "reason": reason, "cost": cost},
+        )
     return DisposalResult("", sku, quantity, "damage", cost, Decimal(0))
