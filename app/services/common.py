@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -83,25 +83,41 @@ class Changes:
 EVERYTHING = Changes(True, True, True, True, True, True, True)
 
 
+_SEQ = DocSequence.__table__
+_BUMP = (
+    _SEQ.update()
+    .where(_SEQ.c.prefix == bindparam("b_prefix"), _SEQ.c.year == bindparam("b_year"))
+    .values(last_value=_SEQ.c.last_value + bindparam("b_count"))
+    .returning(_SEQ.c.last_value)
+)
+
+
 def next_numbers(session: Session, kind: str, count: int, on: date) -> list[str]:
     """`count` consecutive numbers for `kind` in `on`'s year, taken inside the caller's
-    transaction: a rollback gives them back, so numbering stays gapless."""
+    transaction: a rollback gives them back, so numbering stays gapless.
+
+    One UPDATE ... RETURNING: the row lock it takes serializes concurrent issuers (SQLite
+    already holds the write lock from BEGIN IMMEDIATE). The year's first number creates the
+    row with INSERT ... ON CONFLICT DO NOTHING, so two first issuers cannot both insert."""
     if count <= 0:
         return []
-    prefix = PREFIX[kind]
-    year = on.year
-    row = session.execute(
-        select(DocSequence)
-        .where(DocSequence.prefix == prefix, DocSequence.year == year)
-        .with_for_update()
-    ).scalar_one_or_none()
-    if row is None:
-        row = DocSequence(prefix=prefix, year=year, last_value=0)
-        session.add(row)
-    start = row.last_value + 1
-    row.last_value = row.last_value + count
-    session.flush([row])
-    return [f"{prefix}-{year}-{n:05d}" for n in range(start, start + count)]
+    prefix, year = PREFIX[kind], on.year
+    params = {"b_prefix": prefix, "b_year": year, "b_count": count}
+    last = session.execute(_BUMP, params).scalar_one_or_none()
+    if last is None:
+        dialect = session.get_bind().dialect.name
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        session.execute(
+            dialect_insert(_SEQ)
+            .values(prefix=prefix, year=year, last_value=0)
+            .on_conflict_do_nothing(index_elements=["prefix", "year"])
+        )
+        last = session.execute(_BUMP, params).scalar_one()
+    start = last - count + 1
+    return [f"{prefix}-{year}-{n:05d}" for n in range(start, last + 1)]
 
 
 def check_text(value: str, what: str, *, max_len: int = 200, required: bool = True) -> str:

@@ -13,12 +13,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import case, func, insert, select, update
+from sqlalchemy import bindparam, case, func, insert, select
 from sqlalchemy.orm import Session
 
 from app.domain.allocation import Grant, QueueLine, allocate_product
 from app.domain.fifo import Layer, LayersExhausted, Take, consume
-from app.domain.states import order_status
 from app.money import document_tax, line_net, line_tax
 from app.services.common import next_numbers
 from app.settings import ShopSettings
@@ -193,7 +192,7 @@ def serve_pending(
     else:
         outcome = _reserve(session, grants)
     session.execute(
-        insert(Allocation),
+        insert(Allocation.__table__),
         [
             {
                 "order_line_id": g.line_id,
@@ -221,27 +220,21 @@ def _reserve(session: Session, grants: list[Grant]) -> Outcome:
         by_line[g.line_id] += g.qty
         by_product[g.product_id] += g.qty
     lines = _load_lines(session, list(by_line))
+    table = SalesOrderLine.__table__
     session.execute(
-        update(SalesOrderLine),
-        [{"id": lid, "qty_allocated": lines[lid].qty_allocated + q} for lid, q in by_line.items()],
+        table.update()
+        .where(table.c.id == bindparam("lid"))
+        .values(qty_allocated=table.c.qty_allocated + bindparam("q")),
+        [{"lid": lid, "q": q} for lid, q in by_line.items()],
     )
     _bump_products(session, by_product, allocated=+1)
-    names = _skus(session, by_product)
     outcome = Outcome(orders={lines[lid].order_id for lid in by_line})
     outcome.served = [
-        ServedLine(lines[g.line_id].order_number, names[g.product_id], g.qty, None, None)
+        ServedLine(lines[g.line_id].order_number, lines[g.line_id].sku, g.qty, None, None)
         for g in grants
     ]
     session.expire_all()
     return outcome
-
-
-def _skus(session: Session, product_ids: Iterable[int]) -> dict[int, str]:
-    ids = sorted(set(product_ids))
-    result: dict[int, str] = {}
-    for part in chunks(ids):
-        result.update(session.execute(select(Product.id, Product.sku).where(Product.id.in_(part))).tuples().all())
-    return result
 
 
 def _load_lines(session: Session, line_ids: Sequence[int]) -> dict[int, object]:  # rows
@@ -263,10 +256,12 @@ def _load_lines(session: Session, line_ids: Sequence[int]) -> dict[int, object]:
                 line.qty_invoiced,
                 SalesOrder.number.label("order_number"),
                 SalesOrder.customer_id,
+                Product.sku,
                 Customer.payment_terms_days,
             )
             .join(SalesOrder, SalesOrder.id == line.order_id)
             .join(Customer, Customer.id == SalesOrder.customer_id)
+            .join(Product, Product.id == line.product_id)
             .where(line.id.in_(part))
             .with_for_update(of=line)
         )
@@ -278,31 +273,41 @@ def _bump_products(
     session: Session, deltas: dict[int, int], *, on_hand: int = 0, allocated: int = 0,
     defective: int = 0,
 ) -> None:
-    """Add `delta * sign` to the named counters of each product, in one statement per chunk."""
+    """Add `delta * sign` to the named counters of each product: one UPDATE, executemany.
+
+    The counters' CHECK constraints refuse anything that would go negative."""
     if not deltas:
         return
-    ids = sorted(deltas)
-    current = {}
-    for part in chunks(ids):
-        current.update(
-            (r.id, r)
-            for r in session.execute(
-                select(Product.id, Product.on_hand, Product.allocated, Product.defective)
-                .where(Product.id.in_(part))
-                .with_for_update()
-            )
-        )
+    table = Product.__table__
     session.execute(
-        update(Product),
+        table.update()
+        .where(table.c.id == bindparam("pid"))
+        .values(
+            on_hand=table.c.on_hand + bindparam("d_on_hand"),
+            allocated=table.c.allocated + bindparam("d_allocated"),
+            defective=table.c.defective + bindparam("d_defective"),
+        ),
         [
-            {
-                "id": pid,
-                "on_hand": current[pid].on_hand + on_hand * deltas[pid],
-                "allocated": current[pid].allocated + allocated * deltas[pid],
-                "defective": current[pid].defective + defective * deltas[pid],
-            }
-            for pid in ids
+            {"pid": pid, "d_on_hand": on_hand * d, "d_allocated": allocated * d,
+             "d_defective": defective * d}
+            for pid, d in sorted(deltas.items())
         ],
+    )
+
+
+def _move_line_quantities(session: Session, items: list[tuple[int, int, int]]) -> None:
+    """(line, delivered qty, of which was reserved): pending -> delivered and invoiced."""
+    table = SalesOrderLine.__table__
+    session.execute(
+        table.update()
+        .where(table.c.id == bindparam("lid"))
+        .values(
+            qty_delivered=table.c.qty_delivered + bindparam("q"),
+            qty_pending=table.c.qty_pending - bindparam("q"),
+            qty_invoiced=table.c.qty_invoiced + bindparam("q"),
+            qty_allocated=table.c.qty_allocated - bindparam("r"),
+        ),
+        [{"lid": lid, "q": q, "r": r} for lid, q, r in items],
     )
 
 
@@ -333,7 +338,12 @@ def save_layers(session: Session, layers: dict[int, list[Layer]], touched: set[i
         if layer.id in touched
     ]
     if rows:
-        session.execute(update(CostLayer), rows)
+        table = CostLayer.__table__
+        session.execute(
+            table.update().where(table.c.id == bindparam("lid")).values(
+                qty_remaining=bindparam("left")),
+            [{"lid": r["id"], "left": r["qty_remaining"]} for r in rows],
+        )
 
 
 def take_from_layers(
@@ -376,7 +386,7 @@ def deliver_lines(
     delivery_numbers = next_numbers(session, "delivery", len(order_ids), on)
     invoice_numbers = next_numbers(session, "invoice", len(order_ids), on)
     delivery_ids = session.scalars(
-        insert(Delivery).returning(Delivery.id, sort_by_parameter_order=True),
+        insert(Delivery.__table__).returning(Delivery.__table__.c.id, sort_by_parameter_order=True),
         [
             {"number": number, "order_id": oid, "delivery_date": on, "created_at": at}
             for number, oid in zip(delivery_numbers, order_ids, strict=True)
@@ -404,12 +414,12 @@ def deliver_lines(
                 }
             )
     delivery_line_ids = session.scalars(
-        insert(DeliveryLine).returning(DeliveryLine.id, sort_by_parameter_order=True),
+        insert(DeliveryLine.__table__).returning(DeliveryLine.__table__.c.id, sort_by_parameter_order=True),
         delivery_line_rows,
     ).all()
     save_layers(session, layers, touched_layers)
     session.execute(
-        insert(LayerConsumption),
+        insert(LayerConsumption.__table__),
         [
             {"layer_id": t.layer_id, "qty": t.qty, "unit_cost": t.unit_cost, "qty_returned": 0,
              "delivery_line_id": dl_id}
@@ -418,7 +428,7 @@ def deliver_lines(
         ],
     )
     session.execute(
-        insert(StockMove),
+        insert(StockMove.__table__),
         [
             {
                 "product_id": r["product_id"],
@@ -483,34 +493,25 @@ def deliver_lines(
         )
         invoice_lines_per_invoice.append(inv_lines)
     invoice_ids = session.scalars(
-        insert(Invoice).returning(Invoice.id, sort_by_parameter_order=True), invoice_rows
+        insert(Invoice.__table__).returning(Invoice.__table__.c.id, sort_by_parameter_order=True),
+        invoice_rows,
     ).all()
     dl_iter = iter(delivery_line_ids)
     invoice_line_rows = []
     for invoice_id, inv_lines in zip(invoice_ids, invoice_lines_per_invoice, strict=True):
         for il in inv_lines:
             invoice_line_rows.append({**il, "invoice_id": invoice_id, "delivery_line_id": next(dl_iter)})
-    session.execute(insert(InvoiceLine), invoice_line_rows)
+    session.execute(insert(InvoiceLine.__table__), invoice_line_rows)
 
-    session.execute(
-        update(SalesOrderLine),
-        [
-            {
-                "id": lid,
-                "qty_delivered": lines[lid].qty_delivered + q,
-                "qty_pending": lines[lid].qty_pending - q,
-                "qty_invoiced": lines[lid].qty_invoiced + q,
-                "qty_allocated": lines[lid].qty_allocated - (q if from_allocation else 0),
-            }
-            for lid, q in qty_of.items()
-        ],
+    _move_line_quantities(
+        session,
+        [(lid, q, q if from_allocation else 0) for lid, q in qty_of.items()],
     )
     per_product: dict[int, int] = defaultdict(int)
     for lid, q in qty_of.items():
         per_product[lines[lid].product_id] += q
     _bump_products(session, per_product, on_hand=-1, allocated=-1 if from_allocation else 0)
 
-    skus = _skus(session, product_ids)
     number_of = dict(zip(order_ids, zip(delivery_numbers, invoice_numbers, strict=True), strict=True))
     outcome = DeliveryOutcome(
         deliveries=delivery_numbers,
@@ -524,7 +525,7 @@ def deliver_lines(
     outcome.served = [
         ServedLine(
             lines[lid].order_number,
-            skus[lines[lid].product_id],
+            lines[lid].sku,
             q,
             number_of[lines[lid].order_id][0],
             number_of[lines[lid].order_id][1],
@@ -535,23 +536,37 @@ def deliver_lines(
     return outcome
 
 
-def refresh_status(session: Session, order_ids: Iterable[int]) -> None:
-    """Recompute the stored status of these orders from their lines' quantities."""
-    ids = sorted(set(order_ids))
-    updates = []
-    for part in chunks(ids):
-        rows = session.execute(
-            select(
-                SalesOrderLine.order_id,
-                func.sum(SalesOrderLine.qty_delivered),
-                func.sum(SalesOrderLine.qty_pending),
-                func.sum(SalesOrderLine.qty_allocated),
-            )
-            .where(SalesOrderLine.order_id.in_(part))
-            .group_by(SalesOrderLine.order_id)
-        ).tuples()
-        updates.extend(
-            {"id": oid, "status": order_status(int(d), int(p), int(a))} for oid, d, p, a in rows
+def _status_update():  # type: ignore[no-untyped-def]
+    line = SalesOrderLine.__table__
+    order = SalesOrder.__table__
+
+    def total(column):  # type: ignore[no-untyped-def]
+        return (
+            select(func.coalesce(func.sum(column), 0))
+            .where(line.c.order_id == order.c.id)
+            .scalar_subquery()
         )
-    if updates:
-        session.execute(update(SalesOrder), updates)
+
+    pending, delivered, allocated = (
+        total(line.c.qty_pending), total(line.c.qty_delivered), total(line.c.qty_allocated)
+    )
+    status = case(
+        (pending == 0, case((delivered > 0, "done"), else_="cancelled")),
+        (delivered > 0, "partial"),
+        (allocated == pending, "open"),
+        else_="pending",
+    )
+    return order.update().where(order.c.id.in_(bindparam("ids", expanding=True))).values(
+        status=status
+    )
+
+
+# Built once: the same rule as app.domain.states.order_status (the check compares them).
+_STATUS_UPDATE = _status_update()
+
+
+def refresh_status(session: Session, order_ids: Iterable[int]) -> None:
+    """Recompute the stored status of these orders from their lines' quantities, in SQL."""
+    ids = sorted(set(order_ids))
+    for part in chunks(ids):
+        session.execute(_STATUS_UPDATE, {"ids": list(part)})
