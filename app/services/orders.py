@@ -158,7 +158,6 @@ def create_order(
             session, settings, {r["product_id"] for r in line_rows}, "order", at=at,
             only_order_id=order_id,
         )
-        refresh_status(session, [order_id])
         status, pending = _status_and_pending(session, order_id)
         audit.record(
             session, None, "create_order", number, None,
@@ -172,10 +171,13 @@ def create_order(
 
 
 def _status_and_pending(session, order_id: int) -> tuple[str, dict[str, int]]:  # type: ignore[no-untyped-def]
-    status = session.execute(select(SalesOrder.status).where(SalesOrder.id == order_id)).scalar_one()
+    """The order's status (kept by serve_pending) and what still waits, per SKU."""
     pending: dict[str, int] = defaultdict(int)
-    for sku, qty in session.execute(
-        select(Product.sku, SalesOrderLine.qty_pending - SalesOrderLine.qty_allocated)
+    status = "pending"
+    for status, sku, qty in session.execute(
+        select(SalesOrder.status, Product.sku,
+               SalesOrderLine.qty_pending - SalesOrderLine.qty_allocated)
+        .join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
         .join(Product, Product.id == SalesOrderLine.product_id)
         .where(SalesOrderLine.order_id == order_id)
     ).tuples():
