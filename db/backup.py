@@ -32,7 +32,7 @@ CORE_TABLES = frozenset(
     }
 )
 
-_NAME = re.compile(r"^(?P<stem>.+)-(?P<reason>[a-z0-9-]+?)-(?P<stamp>\d{8}-\d{6}-\d{6})\.sqlite$")
+_NAME = re.compile(r"^(?P<stem>.+?)-(?P<reason>[a-z0-9-]+?)-(?P<stamp>\d{8}-\d{6}-\d{6})\.sqlite$")
 
 
 def backups_dir(db_path: Path) -> Path:
@@ -44,12 +44,32 @@ def _stamp() -> str:
 
 
 def _open_existing(path: Path, *, readonly: bool) -> sqlite3.Connection:
-    """Open without ever creating a file (sqlite3.connect would create an empty one)."""
-    mode = "ro" if readonly else "rw"
+    """Open without ever creating a file (sqlite3.connect would create an empty one).
+
+    A closed WAL-mode file (no -wal beside it) is opened `immutable`: a read-only connection
+    would otherwise leave fresh -wal and -shm files behind.
+    """
+    query = "mode=ro" if readonly else "mode=rw"
+    if readonly and _closed_wal_file(Path(path)):
+        query += "&immutable=1"
     try:
-        return sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode={mode}", uri=True)
+        return sqlite3.connect(f"{Path(path).resolve().as_uri()}?{query}", uri=True)
     except sqlite3.Error as exc:
         raise StorageError(f"{path} cannot be opened ({exc}).") from exc
+
+
+def _closed_wal_file(path: Path) -> bool:
+    """WAL mode in the header (bytes 18-19 are 2) and no -wal file: nobody has it open."""
+    try:
+        with open(path, "rb") as fh:
+            header = fh.read(20)
+    except OSError:
+        return False
+    return (
+        header[:16] == SQLITE_HEADER
+        and header[18:20] == b"\x02\x02"
+        and not Path(str(path) + "-wal").exists()
+    )
 
 
 def backup(db_path: Path, dest_dir: Path | None = None, reason: str = MANUAL) -> Path:
@@ -97,13 +117,18 @@ def copy_database(source: Path, target: Path) -> None:
 
 
 def list_backups(folder: Path, stem: str | None = None) -> list[tuple[Path, str, str]]:
-    """(path, reason, stamp) of the backups in `folder`, oldest first."""
+    """(path, reason, stamp) of the backups in `folder` (of the shop `stem`), oldest first."""
     found = []
     if not Path(folder).is_dir():
         return []
     for path in Path(folder).iterdir():
-        match = _NAME.match(path.name)
-        if match and (stem is None or match["stem"] == stem):
+        name = path.name
+        if stem is not None:
+            if not name.startswith(stem + "-"):
+                continue
+            name = "x-" + name[len(stem) + 1 :]  # the stem may contain dashes itself
+        match = _NAME.match(name)
+        if match:
             found.append((path, match["reason"], match["stamp"]))
     return sorted(found, key=lambda item: item[2])
 

@@ -1,0 +1,64 @@
+"""Child process for the crash and concurrency tests: runs a batch of use cases on a shop
+file and prints each committed document number (flushed) right after its commit.
+
+    python -m tests.reliability._batch_child crash DB SEED
+    python -m tests.reliability._batch_child sell DB SEED ORDERS
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+import time
+
+from app import services
+from app.errors import DatabaseBusy
+from app.services import LineInput
+from db.session import Database
+
+SKUS = ("P1", "P2", "P3", "P4", "P5")
+
+
+def say(*words: object) -> None:
+    print(*words, flush=True)
+
+
+def crash_batch(db: Database, rng: random.Random) -> None:
+    for _ in range(300):
+        lines = [LineInput(sku, rng.randint(1, 4)) for sku in rng.sample(SKUS, rng.randint(1, 2))]
+        result = services.create_order(db, rng.choice(("C1", "C2")), lines)
+        say("ORDER", result.number, *result.deliveries, *result.invoices)
+    for _ in range(12):
+        for sku in SKUS:
+            result = services.receive_stock(db, sku, rng.randint(5, 60), "2.50")
+            say("RECEIPT", result.number, *result.deliveries, *result.invoices)
+
+
+def sell_batch(db: Database, rng: random.Random, orders: int) -> None:
+    for _ in range(orders):
+        lines = [LineInput(sku, rng.randint(1, 3)) for sku in rng.sample(SKUS[:3], 2)]
+        while True:
+            try:
+                result = services.create_order(db, "C1", lines)
+                break
+            except DatabaseBusy:
+                say("BUSY")
+                time.sleep(rng.random() / 20)
+        say("ORDER", result.number, *result.deliveries, *result.invoices)
+
+
+def main(argv: list[str]) -> None:
+    mode, path, seed = argv[0], argv[1], int(argv[2])
+    db = Database("sqlite:///" + path)
+    rng = random.Random(seed)
+    say("READY")
+    if mode == "crash":
+        crash_batch(db, rng)
+    else:
+        sell_batch(db, rng, int(argv[3]))
+    db.dispose()
+    say("DONE")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
