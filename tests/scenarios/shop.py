@@ -98,6 +98,16 @@ class Shop:
     def cancel(self, order: str, reason: str = "customer changed their mind", sku: str | None = None):  # type: ignore[no-untyped-def]
         return services.cancel_pending(self.db, order, reason, sku)
 
+    def deliver(self, order: str):  # type: ignore[no-untyped-def]
+        """Reserve-only mode: the clerk delivers what is reserved for the order."""
+        return services.deliver_order(self.db, order)
+
+    def adjust(self, sku: str, change: int, reason: str = "stock count", cost: str | None = None):  # type: ignore[no-untyped-def]
+        return services.adjust_stock(self.db, sku, change, reason, unit_cost=cost)
+
+    def dispose(self, sku: str, qty: int, action: str, supplier: str | None = None):  # type: ignore[no-untyped-def]
+        return services.dispose_defective(self.db, sku, qty, action, supplier=supplier)
+
     def pay(self, invoice: str, amount: str):  # type: ignore[no-untyped-def]
         return services.record_payment(self.db, invoice, amount)
 
