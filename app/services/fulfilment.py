@@ -12,8 +12,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import bindparam, case, func, insert, select
+from sqlalchemy import Connection, bindparam, case, func, insert, select
 from sqlalchemy.orm import Session
 
 from app.domain.allocation import Grant, QueueLine, allocate_product
@@ -37,6 +38,16 @@ from db.models import (
 )
 
 CHUNK = 500  # ids per IN (...) list: well below every database's parameter limit
+
+
+def conn(session: Session) -> Connection:
+    """The session's connection, with pending ORM changes flushed first.
+
+    The hot path runs prebuilt Core statements on it: an ORM `session.execute` of the same
+    statement costs about five times as much (measured: 178 vs 32 microseconds)."""
+    if session.new or session.dirty or session.deleted:
+        session.flush()
+    return session.connection()
 
 
 def chunks(values: Sequence[int], size: int = CHUNK) -> Iterator[Sequence[int]]:
@@ -69,6 +80,13 @@ class Outcome:
         self.orders |= other.orders
 
 
+_AVAILABLE = (
+    select(Product.id, Product.on_hand - Product.allocated)
+    .where(Product.id.in_(bindparam("ids", expanding=True)))
+    .with_for_update()
+)
+
+
 class _Available(dict[int, int]):
     """Free stock per product (on hand - allocated), loaded and locked on first use."""
 
@@ -79,11 +97,7 @@ class _Available(dict[int, int]):
     def load(self, product_ids: Iterable[int]) -> None:
         missing = sorted(set(product_ids) - set(self))
         for part in chunks(missing):
-            rows = self._session.execute(
-                select(Product.id, Product.on_hand - Product.allocated)
-                .where(Product.id.in_(part))
-                .with_for_update()
-            ).tuples().all()
+            rows = conn(self._session).execute(_AVAILABLE, {"ids": list(part)}).tuples().all()
             self.update(dict(rows))
 
     def __missing__(self, product_id: int) -> int:
@@ -91,7 +105,7 @@ class _Available(dict[int, int]):
         return self.get(product_id, 0)
 
 
-def _queue_stmt(product_id: int, priority_order_id: int | None, only_order_id: int | None):  # type: ignore[no-untyped-def]
+def _build_queue_stmt(priority: bool, only: bool):  # type: ignore[no-untyped-def]
     line = SalesOrderLine
     stmt = (
         select(
@@ -104,14 +118,32 @@ def _queue_stmt(product_id: int, priority_order_id: int | None, only_order_id: i
             SalesOrder.ship_complete,
         )
         .join(SalesOrder, SalesOrder.id == line.order_id)
-        .where(line.product_id == product_id, line.qty_pending > line.qty_allocated)
+        .where(line.product_id == bindparam("pid"), line.qty_pending > line.qty_allocated)
     )
-    if only_order_id is not None:
-        stmt = stmt.where(line.order_id == only_order_id)
+    if only:
+        stmt = stmt.where(line.order_id == bindparam("only"))
     order_by = [line.due_date, line.order_id, line.id]
-    if priority_order_id is not None:
-        order_by.insert(0, case((line.order_id == priority_order_id, 0), else_=1))
+    if priority:
+        order_by.insert(0, case((line.order_id == bindparam("prio"), 0), else_=1))
     return stmt.order_by(*order_by)
+
+
+# The pending queue of one product in service order (back-to-back order first when given).
+_QUEUE = {(p, o): _build_queue_stmt(p, o) for p in (False, True) for o in (False, True)}
+
+_WHOLE_ORDER = (
+    select(
+        SalesOrderLine.id,
+        SalesOrderLine.product_id,
+        SalesOrderLine.due_date,
+        (SalesOrderLine.qty_pending - SalesOrderLine.qty_allocated).label("need"),
+    )
+    .where(
+        SalesOrderLine.order_id == bindparam("oid"),
+        SalesOrderLine.qty_pending > SalesOrderLine.qty_allocated,
+    )
+    .order_by(SalesOrderLine.id)
+)
 
 
 def _whole_order_loader(session: Session, available: _Available):  # type: ignore[no-untyped-def]
@@ -119,19 +151,7 @@ def _whole_order_loader(session: Session, available: _Available):  # type: ignor
 
     def whole_order(first: QueueLine) -> list[QueueLine]:
         if first.order_id not in cache:
-            rows = session.execute(
-                select(
-                    SalesOrderLine.id,
-                    SalesOrderLine.product_id,
-                    SalesOrderLine.due_date,
-                    (SalesOrderLine.qty_pending - SalesOrderLine.qty_allocated).label("need"),
-                )
-                .where(
-                    SalesOrderLine.order_id == first.order_id,
-                    SalesOrderLine.qty_pending > SalesOrderLine.qty_allocated,
-                )
-                .order_by(SalesOrderLine.id)
-            ).all()
+            rows = conn(session).execute(_WHOLE_ORDER, {"oid": first.order_id}).all()
             cache[first.order_id] = [
                 QueueLine(r.id, first.order_id, first.order_number, r.product_id, r.due_date,
                           r.need, True)
@@ -169,8 +189,13 @@ def serve_pending(
     for product_id in product_ids:
         if available[product_id] <= 0:
             continue
-        rows = session.execute(
-            _queue_stmt(product_id, priority_order_id, only_order_id),
+        params = {"pid": product_id}
+        if priority_order_id is not None:
+            params["prio"] = priority_order_id
+        if only_order_id is not None:
+            params["only"] = only_order_id
+        rows = conn(session).execute(
+            _QUEUE[priority_order_id is not None, only_order_id is not None], params,
             execution_options={"yield_per": 1000},
         )
         queue = (
@@ -191,8 +216,8 @@ def serve_pending(
         delivery_line_of = outcome.delivery_line_of
     else:
         outcome = _reserve(session, grants)
-    session.execute(
-        insert(Allocation.__table__),
+    conn(session).execute(
+        _INSERT_ALLOCATION,
         [
             {
                 "order_line_id": g.line_id,
@@ -220,13 +245,7 @@ def _reserve(session: Session, grants: list[Grant]) -> Outcome:
         by_line[g.line_id] += g.qty
         by_product[g.product_id] += g.qty
     lines = _load_lines(session, list(by_line))
-    table = SalesOrderLine.__table__
-    session.execute(
-        table.update()
-        .where(table.c.id == bindparam("lid"))
-        .values(qty_allocated=table.c.qty_allocated + bindparam("q")),
-        [{"lid": lid, "q": q} for lid, q in by_line.items()],
-    )
+    conn(session).execute(_RESERVE, [{"lid": lid, "q": q} for lid, q in by_line.items()])
     _bump_products(session, by_product, allocated=+1)
     outcome = Outcome(orders={lines[lid].order_id for lid in by_line})
     outcome.served = [
@@ -237,36 +256,50 @@ def _reserve(session: Session, grants: list[Grant]) -> Outcome:
     return outcome
 
 
-def _load_lines(session: Session, line_ids: Sequence[int]) -> dict[int, object]:  # rows
-    line = SalesOrderLine
+_LOAD_LINES = (
+    select(
+        SalesOrderLine.id,
+        SalesOrderLine.order_id,
+        SalesOrderLine.product_id,
+        SalesOrderLine.description,
+        SalesOrderLine.unit_price,
+        SalesOrderLine.discount,
+        SalesOrderLine.tax_rate,
+        SalesOrderLine.qty_delivered,
+        SalesOrderLine.qty_pending,
+        SalesOrderLine.qty_allocated,
+        SalesOrderLine.qty_invoiced,
+        SalesOrder.number.label("order_number"),
+        SalesOrder.customer_id,
+        Product.sku,
+        Customer.payment_terms_days,
+    )
+    .join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
+    .join(Customer, Customer.id == SalesOrder.customer_id)
+    .join(Product, Product.id == SalesOrderLine.product_id)
+    .where(SalesOrderLine.id.in_(bindparam("ids", expanding=True)))
+    .with_for_update(of=SalesOrderLine)
+)
+
+
+def _load_lines(session: Session, line_ids: Sequence[int]) -> dict[int, Any]:
+    """The order lines to serve, with what invoicing needs, locked (PostgreSQL)."""
     result = {}
     for part in chunks(sorted(line_ids)):
-        rows = session.execute(
-            select(
-                line.id,
-                line.order_id,
-                line.product_id,
-                line.description,
-                line.unit_price,
-                line.discount,
-                line.tax_rate,
-                line.qty_delivered,
-                line.qty_pending,
-                line.qty_allocated,
-                line.qty_invoiced,
-                SalesOrder.number.label("order_number"),
-                SalesOrder.customer_id,
-                Product.sku,
-                Customer.payment_terms_days,
-            )
-            .join(SalesOrder, SalesOrder.id == line.order_id)
-            .join(Customer, Customer.id == SalesOrder.customer_id)
-            .join(Product, Product.id == line.product_id)
-            .where(line.id.in_(part))
-            .with_for_update(of=line)
-        )
-        result.update((r.id, r) for r in rows)
+        result.update((r.id, r) for r in conn(session).execute(_LOAD_LINES, {"ids": list(part)}))
     return result
+
+
+_PRODUCT = Product.__table__
+_BUMP = (
+    _PRODUCT.update()
+    .where(_PRODUCT.c.id == bindparam("pid"))
+    .values(
+        on_hand=_PRODUCT.c.on_hand + bindparam("d_on_hand"),
+        allocated=_PRODUCT.c.allocated + bindparam("d_allocated"),
+        defective=_PRODUCT.c.defective + bindparam("d_defective"),
+    )
+)
 
 
 def _bump_products(
@@ -278,15 +311,8 @@ def _bump_products(
     The counters' CHECK constraints refuse anything that would go negative."""
     if not deltas:
         return
-    table = Product.__table__
-    session.execute(
-        table.update()
-        .where(table.c.id == bindparam("pid"))
-        .values(
-            on_hand=table.c.on_hand + bindparam("d_on_hand"),
-            allocated=table.c.allocated + bindparam("d_allocated"),
-            defective=table.c.defective + bindparam("d_defective"),
-        ),
+    conn(session).execute(
+        _BUMP,
         [
             {"pid": pid, "d_on_hand": on_hand * d, "d_allocated": allocated * d,
              "d_defective": defective * d}
@@ -295,39 +321,59 @@ def _bump_products(
     )
 
 
+_LINE = SalesOrderLine.__table__
+_MOVE_LINES = (
+    _LINE.update()
+    .where(_LINE.c.id == bindparam("lid"))
+    .values(
+        qty_delivered=_LINE.c.qty_delivered + bindparam("q"),
+        qty_pending=_LINE.c.qty_pending - bindparam("q"),
+        qty_invoiced=_LINE.c.qty_invoiced + bindparam("q"),
+        qty_allocated=_LINE.c.qty_allocated - bindparam("r"),
+    )
+)
+_RESERVE = (
+    _LINE.update()
+    .where(_LINE.c.id == bindparam("lid"))
+    .values(qty_allocated=_LINE.c.qty_allocated + bindparam("q"))
+)
+
+
 def _move_line_quantities(session: Session, items: list[tuple[int, int, int]]) -> None:
     """(line, delivered qty, of which was reserved): pending -> delivered and invoiced."""
-    table = SalesOrderLine.__table__
-    session.execute(
-        table.update()
-        .where(table.c.id == bindparam("lid"))
-        .values(
-            qty_delivered=table.c.qty_delivered + bindparam("q"),
-            qty_pending=table.c.qty_pending - bindparam("q"),
-            qty_invoiced=table.c.qty_invoiced + bindparam("q"),
-            qty_allocated=table.c.qty_allocated - bindparam("r"),
-        ),
+    conn(session).execute(
+        _MOVE_LINES,
         [{"lid": lid, "q": q, "r": r} for lid, q, r in items],
     )
 
 
+_LOAD_LAYERS = (
+    select(CostLayer.id, CostLayer.product_id, CostLayer.qty_remaining, CostLayer.unit_cost,
+           CostLayer.for_order_id)
+    .where(
+        CostLayer.product_id.in_(bindparam("ids", expanding=True)),
+        CostLayer.location == bindparam("loc"),
+        CostLayer.qty_remaining > 0,
+    )
+    .order_by(CostLayer.product_id, CostLayer.id)
+    .with_for_update()
+)
+
+
 def load_layers(session: Session, product_ids: Iterable[int], location: str) -> dict[int, list[Layer]]:
+    """Open FIFO layers of these products at a location, oldest first (locked)."""
     layers: dict[int, list[Layer]] = defaultdict(list)
     for part in chunks(sorted(set(product_ids))):
-        rows = session.execute(
-            select(CostLayer.id, CostLayer.product_id, CostLayer.qty_remaining,
-                   CostLayer.unit_cost, CostLayer.for_order_id)
-            .where(
-                CostLayer.product_id.in_(part),
-                CostLayer.location == location,
-                CostLayer.qty_remaining > 0,
-            )
-            .order_by(CostLayer.product_id, CostLayer.id)
-            .with_for_update()
-        )
-        for r in rows:
+        for r in conn(session).execute(_LOAD_LAYERS, {"ids": list(part), "loc": location}):
             layers[r.product_id].append(Layer(r.id, r.qty_remaining, r.unit_cost, r.for_order_id))
     return layers
+
+
+_SAVE_LAYER = (
+    CostLayer.__table__.update()
+    .where(CostLayer.__table__.c.id == bindparam("lid"))
+    .values(qty_remaining=bindparam("left"))
+)
 
 
 def save_layers(session: Session, layers: dict[int, list[Layer]], touched: set[int]) -> None:
@@ -338,11 +384,8 @@ def save_layers(session: Session, layers: dict[int, list[Layer]], touched: set[i
         if layer.id in touched
     ]
     if rows:
-        table = CostLayer.__table__
-        session.execute(
-            table.update().where(table.c.id == bindparam("lid")).values(
-                qty_remaining=bindparam("left")),
-            [{"lid": r["id"], "left": r["qty_remaining"]} for r in rows],
+        conn(session).execute(
+            _SAVE_LAYER, [{"lid": r["id"], "left": r["qty_remaining"]} for r in rows]
         )
 
 
@@ -353,6 +396,19 @@ def take_from_layers(
         return consume(layers[product_id], qty, order_id)
     except LayersExhausted as exc:
         raise RuntimeError(f"stock ledger broken for product {product_id} ({what}): {exc}") from exc
+
+
+def _returning_id(table):  # type: ignore[no-untyped-def]
+    return insert(table).returning(table.c.id, sort_by_parameter_order=True)
+
+
+_INSERT_ALLOCATION = insert(Allocation.__table__)
+_INSERT_DELIVERY = _returning_id(Delivery.__table__)
+_INSERT_DELIVERY_LINE = _returning_id(DeliveryLine.__table__)
+_INSERT_CONSUMPTION = insert(LayerConsumption.__table__)
+_INSERT_MOVE = insert(StockMove.__table__)
+_INSERT_INVOICE = _returning_id(Invoice.__table__)
+_INSERT_INVOICE_LINE = insert(InvoiceLine.__table__)
 
 
 @dataclass
@@ -385,8 +441,8 @@ def deliver_lines(
 
     delivery_numbers = next_numbers(session, "delivery", len(order_ids), on)
     invoice_numbers = next_numbers(session, "invoice", len(order_ids), on)
-    delivery_ids = session.scalars(
-        insert(Delivery.__table__).returning(Delivery.__table__.c.id, sort_by_parameter_order=True),
+    delivery_ids = conn(session).scalars(
+        _INSERT_DELIVERY,
         [
             {"number": number, "order_id": oid, "delivery_date": on, "created_at": at}
             for number, oid in zip(delivery_numbers, order_ids, strict=True)
@@ -413,13 +469,13 @@ def deliver_lines(
                     "cost": sum((t.cost for t in takes), Decimal(0)),
                 }
             )
-    delivery_line_ids = session.scalars(
-        insert(DeliveryLine.__table__).returning(DeliveryLine.__table__.c.id, sort_by_parameter_order=True),
+    delivery_line_ids = conn(session).scalars(
+        _INSERT_DELIVERY_LINE,
         delivery_line_rows,
     ).all()
     save_layers(session, layers, touched_layers)
-    session.execute(
-        insert(LayerConsumption.__table__),
+    conn(session).execute(
+        _INSERT_CONSUMPTION,
         [
             {"layer_id": t.layer_id, "qty": t.qty, "unit_cost": t.unit_cost, "qty_returned": 0,
              "delivery_line_id": dl_id}
@@ -427,8 +483,8 @@ def deliver_lines(
             for t in takes
         ],
     )
-    session.execute(
-        insert(StockMove.__table__),
+    conn(session).execute(
+        _INSERT_MOVE,
         [
             {
                 "product_id": r["product_id"],
@@ -492,8 +548,8 @@ def deliver_lines(
             }
         )
         invoice_lines_per_invoice.append(inv_lines)
-    invoice_ids = session.scalars(
-        insert(Invoice.__table__).returning(Invoice.__table__.c.id, sort_by_parameter_order=True),
+    invoice_ids = conn(session).scalars(
+        _INSERT_INVOICE,
         invoice_rows,
     ).all()
     dl_iter = iter(delivery_line_ids)
@@ -501,7 +557,7 @@ def deliver_lines(
     for invoice_id, inv_lines in zip(invoice_ids, invoice_lines_per_invoice, strict=True):
         for il in inv_lines:
             invoice_line_rows.append({**il, "invoice_id": invoice_id, "delivery_line_id": next(dl_iter)})
-    session.execute(insert(InvoiceLine.__table__), invoice_line_rows)
+    conn(session).execute(_INSERT_INVOICE_LINE, invoice_line_rows)
 
     _move_line_quantities(
         session,
@@ -569,4 +625,4 @@ def refresh_status(session: Session, order_ids: Iterable[int]) -> None:
     """Recompute the stored status of these orders from their lines' quantities, in SQL."""
     ids = sorted(set(order_ids))
     for part in chunks(ids):
-        session.execute(_STATUS_UPDATE, {"ids": list(part)})
+        conn(session).execute(_STATUS_UPDATE, {"ids": list(part)})
