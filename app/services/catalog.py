@@ -16,6 +16,7 @@ from app.services.common import (
     now,
     product_by_sku,
     project_id_for,
+    retrying,
     transaction,
 )
 from db.models import Customer, Product, Supplier
@@ -50,6 +51,7 @@ def _check_ean(ean: str | None) -> str | None:
         raise InvalidInput(f"{ean!r} is not a valid EAN/GTIN barcode (check digit).") from None
 
 
+@retrying
 def add_product(
     db: Database,
     sku: str,
@@ -93,6 +95,7 @@ def add_product(
     return Saved(sku, created=True)
 
 
+@retrying
 def set_product_price(db: Database, sku: str, price: object) -> Saved:
     """A new list price applies to new orders only: issued documents keep theirs."""
     unit_price = parse_money(price, "Price")
@@ -105,6 +108,7 @@ def set_product_price(db: Database, sku: str, price: object) -> Saved:
     return Saved(sku, created=False)
 
 
+@retrying
 def add_customer(
     db: Database,
     code: str,
@@ -140,6 +144,7 @@ def add_customer(
     return Saved(code, created=True)
 
 
+@retrying
 def set_customer_ship_complete(db: Database, code: str, ship_complete: bool) -> Saved:
     from app.services.common import customer_by_code
 
@@ -152,6 +157,7 @@ def set_customer_ship_complete(db: Database, code: str, ship_complete: bool) -> 
     return Saved(code, created=False)
 
 
+@retrying
 def add_supplier(
     db: Database, code: str, name: str, *, address: str = "", email: str = ""
 ) -> Saved:
@@ -171,6 +177,7 @@ def add_supplier(
     return Saved(code, created=True)
 
 
+@retrying
 def add_project(db: Database, name: str) -> Saved:
     with transaction(db) as (session, _):
         project_id_for(session, name)
@@ -178,6 +185,7 @@ def add_project(db: Database, name: str) -> Saved:
     return Saved(name.strip(), created=True)
 
 
+@retrying
 def set_setting(db: Database, name: str, value: str) -> str:
     with transaction(db) as (session, _):
         audit.record(session, None, "set_setting", name, None, {"value": value})

@@ -3,14 +3,18 @@ gapless document numbers, and the results handed back to the GUI and the CLI."""
 
 from __future__ import annotations
 
+import functools
 import logging
+import random
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import ParamSpec, TypeVar
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict, DatabaseBusy, InvalidInput, NotFound, ShopError
@@ -103,7 +107,10 @@ def next_numbers(session: Session, kind: str, count: int, on: date) -> list[str]
         return []
     prefix, year = PREFIX[kind], on.year
     params = {"b_prefix": prefix, "b_year": year, "b_count": count}
-    last = session.execute(_BUMP, params).scalar_one_or_none()
+    if session.new or session.dirty or session.deleted:
+        session.flush()
+    connection = session.connection()
+    last = connection.execute(_BUMP, params).scalar_one_or_none()
     if last is None:
         dialect = session.get_bind().dialect.name
         if dialect == "postgresql":
@@ -115,7 +122,7 @@ def next_numbers(session: Session, kind: str, count: int, on: date) -> list[str]
             .values(prefix=prefix, year=year, last_value=0)
             .on_conflict_do_nothing(index_elements=["prefix", "year"])
         )
-        last = session.execute(_BUMP, params).scalar_one()
+        last = connection.execute(_BUMP, params).scalar_one()
     start = last - count + 1
     return [f"{prefix}-{year}-{n:05d}" for n in range(start, last + 1)]
 
@@ -146,13 +153,41 @@ def products_by_sku(session: Session, skus: Iterable[str]) -> dict[str, Product]
     found = {
         p.sku: p
         for p in session.execute(
-            select(Product).where(Product.sku.in_(wanted)).with_for_update()
+            select(Product)
+            .where(Product.sku.in_(wanted))
+            .order_by(Product.id)  # every use case locks products in id order: no deadlock
+            .with_for_update()
         ).scalars()
     }
     missing = sorted(wanted - set(found))
     if missing:
         raise NotFound(f"There is no product with SKU {', '.join(map(repr, missing))}.")
     return found
+
+
+def lock_products(session: Session, product_ids: Iterable[int]) -> None:
+    """Lock these product rows (FOR UPDATE, in id order) before reading stock or queues.
+
+    A use case that changes stock or pending lines takes its products' locks first, before
+    document numbers or order lines, so two seats never wait for each other in a circle
+    (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers and ignores FOR UPDATE)."""
+    ids = sorted(set(product_ids))
+    for start in range(0, len(ids), 500):
+        session.execute(
+            select(Product.id)
+            .where(Product.id.in_(ids[start : start + 500]))
+            .order_by(Product.id)
+            .with_for_update()
+        ).all()
+
+
+def lock_order_products(session: Session, order_id: int) -> None:
+    """lock_products for every product on a sales order's lines."""
+    from db.models import SalesOrderLine
+
+    lock_products(session, session.scalars(
+        select(SalesOrderLine.product_id).where(SalesOrderLine.order_id == order_id)
+    ).all())
 
 
 def customer_by_code(session: Session, code: str) -> Customer:
@@ -199,12 +234,20 @@ def project_id_for(session: Session, name: str | None) -> int | None:
     if name is None or not name.strip():
         return None
     name = check_text(name, "Project name")
-    project = session.execute(select(Project).where(Project.name == name)).scalar_one_or_none()
-    if project is None:
-        project = Project(name=name)
-        session.add(project)
-        session.flush([project])
-    return project.id
+    found = session.execute(select(Project.id).where(Project.name == name)).scalar_one_or_none()
+    if found is None:  # another seat may create the same tag at the same moment
+        session.execute(_dialect_insert(session, Project.__table__).values(name=name)
+                        .on_conflict_do_nothing(index_elements=["name"]))
+        found = session.execute(select(Project.id).where(Project.name == name)).scalar_one()
+    return found
+
+
+def _dialect_insert(session: Session, table):  # type: ignore[no-untyped-def]
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)
 
 
 @contextmanager
@@ -233,7 +276,51 @@ def reading(db: Database) -> Iterator[Session]:
         raise storage_error(exc) from exc
 
 
+# PostgreSQL's serialization_failure and deadlock_detected: the transaction was rolled back,
+# and running the whole use case again is the documented cure.
+RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
+RETRIES = 5
+
+
+class ConcurrentChange(DatabaseBusy):
+    """Another seat changed the same rows at the same moment; the use case may run again."""
+
+
+def _sqlstate(exc: DBAPIError) -> str | None:
+    orig = exc.orig
+    return getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def retrying(use_case: Callable[P, R]) -> Callable[P, R]:
+    """Run a whole use case again (a few times, after a short random pause) when the database
+    aborted its transaction because of another seat (deadlock, serialization failure).
+
+    Only for functions that are one transaction and nothing else (no file written, nothing
+    shown), so that running them again is the same as running them once."""
+
+    @functools.wraps(use_case)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        for attempt in range(RETRIES):
+            try:
+                return use_case(*args, **kwargs)
+            except ConcurrentChange:
+                log.info("%s: concurrent change, running it again", use_case.__name__)
+                time.sleep(random.uniform(0.002, 0.02) * (attempt + 1))
+        return use_case(*args, **kwargs)
+
+    return run
+
+
 def storage_error(exc: OperationalError) -> ShopError:
+    if _sqlstate(exc) in RETRYABLE_SQLSTATES:
+        return ConcurrentChange(
+            "Another seat changed the same data at the same moment; try again. "
+            "Nothing was saved."
+        )
     text = str(exc.orig).lower() if exc.orig is not None else str(exc).lower()
     if "locked" in text or "busy" in text:
         return DatabaseBusy(

@@ -9,7 +9,14 @@ from decimal import Decimal
 from app import audit
 from app.errors import Conflict
 from app.money import parse_money
-from app.services.common import Changes, check_text, invoice_by_number, now, transaction
+from app.services.common import (
+    Changes,
+    check_text,
+    invoice_by_number,
+    now,
+    retrying,
+    transaction,
+)
 from app.services.orders import check_date
 from db.models import Payment
 from db.session import Database
@@ -24,6 +31,7 @@ class PaymentResult:
     changes: Changes = Changes(invoices=True)
 
 
+@retrying
 def record_payment(
     db: Database,
     invoice_number: str,

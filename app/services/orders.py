@@ -7,32 +7,34 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
 
 from app import audit
-from app.errors import Conflict, InvalidInput
+from app.errors import Conflict, InvalidInput, NotFound
 from app.money import document_tax, line_net, parse_money, parse_percent, parse_qty
 from app.services.common import (
     Changes,
     check_text,
-    customer_by_code,
+    lock_order_products,
     next_numbers,
     now,
     order_by_number,
-    products_by_sku,
     project_id_for,
+    retrying,
     transaction,
 )
 from app.services.fulfilment import (
     Outcome,
     ServedLine,
     _bump_products,
+    conn,
     deliver_lines,
     refresh_status,
     serve_pending,
 )
-from db.models import Allocation, Product, SalesOrder, SalesOrderLine
+from db.models import Allocation, Customer, Product, SalesOrder, SalesOrderLine
 from db.session import Database
 
 MAX_LINES = 500
@@ -67,6 +69,30 @@ def check_date(value: date | None, what: str) -> date | None:
     return value
 
 
+_CUSTOMER = select(Customer.id, Customer.ship_complete).where(
+    Customer.code == bindparam("code")
+)
+_PRODUCTS = (
+    select(Product.id, Product.sku, Product.name, Product.unit_price, Product.tax_rate,
+           Product.active)
+    .where(Product.sku.in_(bindparam("skus", expanding=True)))
+    .order_by(Product.id)
+    .with_for_update()
+)
+_INSERT_ORDER = insert(SalesOrder.__table__).returning(SalesOrder.__table__.c.id)
+_INSERT_LINES = insert(SalesOrderLine.__table__)
+
+
+def _products(session, skus: set[str]) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """The order's products, locked in id order (no deadlock between two seats)."""
+    found = {r.sku: r for r in conn(session).execute(_PRODUCTS, {"skus": sorted(skus)})}
+    missing = sorted(skus - set(found))
+    if missing:
+        raise NotFound(f"There is no product with SKU {', '.join(map(repr, missing))}.")
+    return found
+
+
+@retrying
 def create_order(
     db: Database,
     customer: str,
@@ -103,8 +129,10 @@ def create_order(
             f"The promised date {promised.isoformat()} is before the order date {order_day.isoformat()}."
         )
     with transaction(db) as (session, settings):
-        cust = customer_by_code(session, customer)
-        products = products_by_sku(session, [sku for sku, *_ in parsed])
+        cust = conn(session).execute(_CUSTOMER, {"code": customer}).first()
+        if cust is None:
+            raise NotFound(f"There is no customer with code {customer!r}.")
+        products = _products(session, {sku for sku, *_ in parsed})
         inactive = [sku for sku, p in products.items() if not p.active]
         if inactive:
             raise Conflict(f"Product {', '.join(inactive)} is no longer sold.")
@@ -137,23 +165,23 @@ def create_order(
         tax_total = document_tax(
             [(r["net_amount"], r["tax_rate"]) for r in line_rows], settings.tax_rounding
         )
-        order = SalesOrder(
-            number=number,
-            customer_id=cust.id,
-            project_id=project_id_for(session, project),
-            order_date=order_day,
-            promised_date=promised,
-            ship_complete=cust.ship_complete if ship_complete is None else ship_complete,
-            note=note,
-            status="pending",
-            net_total=net_total,
-            gross_total=net_total + tax_total,
-            created_at=at,
-        )
-        session.add(order)
-        session.flush([order])
-        order_id = order.id
-        session.execute(insert(SalesOrderLine), [{**r, "order_id": order_id} for r in line_rows])
+        order_id = conn(session).execute(
+            _INSERT_ORDER,
+            {
+                "number": number,
+                "customer_id": cust.id,
+                "project_id": project_id_for(session, project),
+                "order_date": order_day,
+                "promised_date": promised,
+                "ship_complete": cust.ship_complete if ship_complete is None else ship_complete,
+                "note": note,
+                "status": "pending",
+                "net_total": net_total,
+                "gross_total": net_total + tax_total,
+                "created_at": at,
+            },
+        ).scalar_one()
+        conn(session).execute(_INSERT_LINES, [{**r, "order_id": order_id} for r in line_rows])
         outcome = serve_pending(
             session, settings, {r["product_id"] for r in line_rows}, "order", at=at,
             only_order_id=order_id,
@@ -170,17 +198,20 @@ def create_order(
     return OrderResult(number, status, outcome.served, outcome.deliveries, outcome.invoices, pending)
 
 
+_ORDER_STATE = (
+    select(SalesOrder.status, Product.sku,
+           SalesOrderLine.qty_pending - SalesOrderLine.qty_allocated)
+    .join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
+    .join(Product, Product.id == SalesOrderLine.product_id)
+    .where(SalesOrderLine.order_id == bindparam("oid"))
+)
+
+
 def _status_and_pending(session, order_id: int) -> tuple[str, dict[str, int]]:  # type: ignore[no-untyped-def]
     """The order's status (kept by serve_pending) and what still waits, per SKU."""
     pending: dict[str, int] = defaultdict(int)
     status = "pending"
-    for status, sku, qty in session.execute(
-        select(SalesOrder.status, Product.sku,
-               SalesOrderLine.qty_pending - SalesOrderLine.qty_allocated)
-        .join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
-        .join(Product, Product.id == SalesOrderLine.product_id)
-        .where(SalesOrderLine.order_id == order_id)
-    ).tuples():
+    for status, sku, qty in conn(session).execute(_ORDER_STATE, {"oid": order_id}).tuples():
         if qty > 0:
             pending[sku] += qty
     return status, dict(pending)
@@ -195,6 +226,7 @@ class CancelResult:
     changes: Changes = Changes(orders=True, stock=True, invoices=True)
 
 
+@retrying
 def cancel_pending(db: Database, number: str, reason: str, sku: str | None = None) -> CancelResult:
     """Cancel what an order still waits for (all lines, or one SKU), with a reason.
 
@@ -204,6 +236,7 @@ def cancel_pending(db: Database, number: str, reason: str, sku: str | None = Non
     at = now()
     with transaction(db) as (session, settings):
         order = order_by_number(session, number)
+        lock_order_products(session, order.id)  # before its lines: the queue's lock order
         stmt = (
             select(SalesOrderLine, Product.sku)
             .join(Product, Product.id == SalesOrderLine.product_id)
@@ -250,11 +283,13 @@ class DeliverResult:
     changes: Changes = Changes(orders=True, stock=True, invoices=True)
 
 
+@retrying
 def deliver_order(db: Database, number: str) -> DeliverResult:
     """Reserve-only mode: deliver and invoice what is reserved for this order."""
     at = now()
     with transaction(db) as (session, settings):
         order = order_by_number(session, number)
+        lock_order_products(session, order.id)  # before its lines: the queue's lock order
         items = session.execute(
             select(SalesOrderLine.id, SalesOrderLine.qty_allocated).where(
                 SalesOrderLine.order_id == order.id, SalesOrderLine.qty_allocated > 0

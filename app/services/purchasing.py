@@ -17,6 +17,7 @@ from app.money import parse_money, parse_qty
 from app.services.common import (
     Changes,
     check_text,
+    lock_products,
     next_numbers,
     now,
     order_by_number,
@@ -24,6 +25,7 @@ from app.services.common import (
     products_by_sku,
     project_id_for,
     purchase_by_number,
+    retrying,
     supplier_by_code,
     transaction,
 )
@@ -64,6 +66,7 @@ class PurchaseResult:
     changes: Changes = Changes(purchases=True, stock=True)
 
 
+@retrying
 def create_purchase(
     db: Database,
     supplier: str,
@@ -205,6 +208,7 @@ def _on_hand(session: Session, product_ids: set[int]) -> dict[str, int]:
     )
 
 
+@retrying
 def receive_stock(
     db: Database, sku: str, qty: object, cost: object, *, supplier: str | None = None,
     note: str = "",
@@ -231,6 +235,7 @@ def receive_stock(
                          outcome.invoices, on_hand)
 
 
+@retrying
 def receive_purchase(
     db: Database, number: str, items: dict[str, object] | None = None, *, note: str = ""
 ) -> ReceiptResult:
@@ -242,6 +247,9 @@ def receive_purchase(
         po = purchase_by_number(session, number)
         if po.cancelled:
             raise Conflict(f"Purchase order {number} is cancelled.")
+        lock_products(session, session.scalars(  # before its lines: the queue's lock order
+            select(PurchaseLine.product_id).where(PurchaseLine.purchase_order_id == po.id)
+        ).all())
         rows = session.execute(
             select(PurchaseLine, Product.sku)
             .join(Product, Product.id == PurchaseLine.product_id)
@@ -287,6 +295,7 @@ def receive_purchase(
                          outcome.invoices, on_hand)
 
 
+@retrying
 def cancel_purchase(db: Database, number: str) -> PurchaseResult:
     """Stop waiting for what a purchase order has not delivered yet."""
     with transaction(db) as (session, _):
@@ -311,6 +320,7 @@ class AdjustmentResult:
     changes: Changes = Changes(orders=True, stock=True, invoices=True)
 
 
+@retrying
 def adjust_stock(
     db: Database, sku: str, qty_change: object, reason: str, *, unit_cost: object | None = None
 ) -> AdjustmentResult:

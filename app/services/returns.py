@@ -21,10 +21,12 @@ from app.money import document_tax, line_net, line_tax, parse_qty
 from app.services.common import (
     Changes,
     check_text,
+    lock_order_products,
     next_numbers,
     now,
     order_by_number,
     product_by_sku,
+    retrying,
     supplier_by_code,
     transaction,
 )
@@ -72,6 +74,7 @@ class ReturnResult:
     changes: Changes = Changes(orders=True, stock=True, invoices=True, returns=True)
 
 
+@retrying
 def create_return(
     db: Database,
     order_number: str,
@@ -92,6 +95,7 @@ def create_return(
     at = now()
     with transaction(db) as (session, settings):
         order = order_by_number(session, order_number)
+        lock_order_products(session, order.id)  # before its lines: the queue's lock order
         rows = session.execute(
             select(SalesOrderLine, Product.sku)
             .join(Product, Product.id == SalesOrderLine.product_id)
@@ -285,6 +289,7 @@ class DisposalResult:
     changes: Changes = Changes(stock=True, returns=True)
 
 
+@retrying
 def dispose_defective(
     db: Database, sku: str, qty: object, action: str, *, supplier: str | None = None,
     note: str = "",
@@ -339,6 +344,7 @@ def dispose_defective(
     return DisposalResult(number, sku, quantity, action, cost, recovered)
 
 
+@retrying
 def mark_defective(db: Database, sku: str, qty: object, reason: str) -> DisposalResult:
     """Goods found broken on the shelf: from sellable to defective stock, at their FIFO cost."""
     quantity = parse_qty(qty)
