@@ -77,6 +77,9 @@ def diff(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> d
     return result
 
 
+_INSERT_AUDIT = insert(AuditLog.__table__)
+
+
 def record(
     session: Session,
     user_name: str | None,
@@ -91,14 +94,19 @@ def record(
     """
     from app.services.common import now
 
-    session.execute(
-        insert(AuditLog).values(
-            at=now(),
-            user_name=(user_name or current_user())[:80],
-            action=action,
-            document=str(document)[:200],
-            detail=json.dumps(diff(before, after), ensure_ascii=False, sort_keys=True),
-        )
+    if session.new or session.dirty or session.deleted:
+        session.flush()
+    # Core on the session's connection: one audit row per use case stays cheap.
+    session.connection().execute(
+        _INSERT_AUDIT,
+        {
+            "at": now(),
+            "user_name": (user_name or current_user())[:80],
+            "action": action,
+            "document": str(document)[:200],
+            "detail": json.dumps(diff(before, after), ensure_ascii=False, sort_keys=True,
+                                 default=str),
+        },
     )
 
 

@@ -111,8 +111,12 @@ class ShopSettings:
     defective_age_days: int
 
 
+_ALL_SETTINGS = select(Setting.key, Setting.value)
+
+
 def load(session: Session) -> ShopSettings:
-    stored = dict(session.execute(select(Setting.key, Setting.value)).tuples().all())
+    # Core on the session's connection: this runs at the start of every write transaction.
+    stored = dict(session.connection().execute(_ALL_SETTINGS).tuples().all())
     values = {}
     for field in fields(ShopSettings):
         spec = SPECS[field.name]
