@@ -272,7 +272,18 @@ def cmd_order_show(args: argparse.Namespace) -> int:
             p = d.profit
             profit = (f"\nProfit: {_money(p.profit)} (revenue {_money(p.revenue)}, credits "
                       f"{_money(p.credits)}, cost {_money(p.cogs)})")
-        return "\n".join(head) + body + ("\n\nDocuments:\n" + docs if docs else "") + profit
+        served = "\n".join(
+            f"  {a.qty} × {a.sku} {fmt.moment(a.at)}: "
+            + {"order": "in stock when ordered", "receipt": f"arrived with {a.source}",
+               "return": f"came back with {a.source}", "adjustment": "found in a stock count",
+               "retry": "freed by a cancellation"}.get(a.trigger, a.trigger)
+            + (f" ({a.purchase}, {a.supplier})" if a.purchase else
+               f" ({a.supplier})" if a.supplier else "")
+            + (f"; place {a.position} in the queue" if a.trigger != "order" else "")
+            + (f"; delivered {a.delivery}" if a.delivery else "; reserved")
+            for a in d.allocations)
+        return ("\n".join(head) + body + ("\n\nHow it was served:\n" + served if served else "")
+                + ("\n\nDocuments:\n" + docs if docs else "") + profit)
 
     emit(args, d, text)
     return 0

@@ -4,7 +4,7 @@ order's full detail."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -17,7 +17,21 @@ from app.queries._sql import cents, like, money_from_cents
 from app.queries.links import DocRef, document_chain
 from app.queries.pending import pending_queue
 from app.queries.profit import ProfitRow, order_profit
-from db.models import Customer, Invoice, Product, Project, SalesOrder, SalesOrderLine
+from db.models import (
+    Allocation,
+    Customer,
+    CustomerReturn,
+    Delivery,
+    DeliveryLine,
+    Invoice,
+    Product,
+    Project,
+    PurchaseOrder,
+    Receipt,
+    SalesOrder,
+    SalesOrderLine,
+    Supplier,
+)
 
 
 @dataclass(frozen=True)
@@ -192,6 +206,22 @@ class OrderLineRow:
 
 
 @dataclass(frozen=True)
+class AllocationRow:
+    """Why a line got goods: the event that served it, its source, and its place then."""
+
+    sku: str
+    qty: int
+    at: datetime
+    trigger: str  # order (in stock when ordered), receipt, return, adjustment, retry
+    source: str  # GR-… receipt or RT-… return number, "" when served from the shelf
+    purchase: str  # PO-… behind the receipt, if any
+    supplier: str
+    position: int
+    reason: str
+    delivery: str  # DN-… when delivered, "" while only reserved
+
+
+@dataclass(frozen=True)
 class OrderDetail:
     number: str
     order_date: date
@@ -208,6 +238,7 @@ class OrderDetail:
     lines: list[OrderLineRow]
     documents: list[DocRef]
     profit: ProfitRow | None
+    allocations: list[AllocationRow]
 
 
 def order_detail(session: Session, number: str) -> OrderDetail:
@@ -275,4 +306,30 @@ def order_detail(session: Session, number: str) -> OrderDetail:
         lines=lines,
         documents=documents,
         profit=profit,
+        allocations=_allocations(session, order.id),
     )
+
+
+def _allocations(session: Session, order_id: int) -> list[AllocationRow]:
+    stmt = (
+        select(Allocation, Product.sku, Receipt.number, CustomerReturn.number,
+               PurchaseOrder.number, Supplier.name, Delivery.number)
+        .join(SalesOrderLine, SalesOrderLine.id == Allocation.order_line_id)
+        .join(Product, Product.id == Allocation.product_id)
+        .outerjoin(Receipt, Receipt.id == Allocation.receipt_id)
+        .outerjoin(PurchaseOrder, PurchaseOrder.id == Receipt.purchase_order_id)
+        .outerjoin(Supplier, Supplier.id == Receipt.supplier_id)
+        .outerjoin(CustomerReturn, CustomerReturn.id == Allocation.return_id)
+        .outerjoin(DeliveryLine, DeliveryLine.id == Allocation.delivery_line_id)
+        .outerjoin(Delivery, Delivery.id == DeliveryLine.delivery_id)
+        .where(SalesOrderLine.order_id == order_id)
+        .order_by(Allocation.id)
+    )
+    return [
+        AllocationRow(
+            sku=sku, qty=a.qty, at=a.created_at, trigger=a.trigger,
+            source=receipt or ret or "", purchase=po or "", supplier=supplier or "",
+            position=a.queue_position, reason=a.reason, delivery=delivery or "",
+        )
+        for a, sku, receipt, ret, po, supplier, delivery in session.execute(stmt).tuples()
+    ]
