@@ -73,6 +73,13 @@ SPECS: dict[str, SettingSpec] = {
         SettingSpec("shop_name", "My Shop", "Name on documents and the window title.", _text),
         SettingSpec("shop_address", "", "Address printed on documents.", _text),
         SettingSpec("shop_tax_id", "", "Tax / VAT id printed on documents.", _text),
+        SettingSpec("shop_logo", "", "Image file (PNG/JPEG) printed at the top of documents.", _text),
+        SettingSpec(
+            "payment_terms_text",
+            "",
+            "Payment terms printed on invoices (empty: 'Payable within N days ...').",
+            _text,
+        ),
         SettingSpec("currency", "EUR", "ISO currency code; amounts round to its minor unit.", _currency),
         SettingSpec("default_tax_rate", "19", "Tax rate (%) for new products.", _percent),
         SettingSpec(
@@ -102,6 +109,8 @@ class ShopSettings:
     shop_name: str
     shop_address: str
     shop_tax_id: str
+    shop_logo: str
+    payment_terms_text: str
     currency: str
     default_tax_rate: Decimal
     fulfilment_mode: str
