@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import getpass
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -110,11 +111,23 @@ def record(
     )
 
 
-def entries(session: Session, *, document: str | None = None) -> Iterator[AuditLog]:
-    stmt = select(AuditLog).order_by(AuditLog.id)
+@dataclass(frozen=True)
+class Entry:
+    id: int
+    at: datetime
+    user_name: str
+    action: str
+    document: str
+    detail: str
+
+
+def entries(session: Session, *, document: str | None = None) -> list[Entry]:
+    """The log, oldest first, as plain values (ORM objects expire with their session)."""
+    stmt = select(AuditLog.id, AuditLog.at, AuditLog.user_name, AuditLog.action,
+                  AuditLog.document, AuditLog.detail).order_by(AuditLog.id)
     if document is not None:
         stmt = stmt.where(AuditLog.document == document)
-    return iter(session.execute(stmt).scalars().all())
+    return [Entry(*row) for row in session.execute(stmt).tuples()]
 
 
 CSV_HEADER = ("id", "at", "user", "action", "document", "detail")

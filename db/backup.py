@@ -94,7 +94,9 @@ def backup(db_path: Path, dest_dir: Path | None = None, reason: str = MANUAL) ->
     except (sqlite3.Error, OSError) as exc:
         partial.unlink(missing_ok=True)
         detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise StorageError(f"The backup to {folder} failed ({detail}); the shop is unchanged.") from exc
+        raise StorageError(
+            f"The backup to {folder} failed ({detail}); the shop is unchanged."
+        ) from exc
     if reason != MANUAL:
         rotate(folder, db_path.stem)
     return target

@@ -24,14 +24,17 @@ def say(*words: object) -> None:
 
 
 def crash_batch(db: Database, rng: random.Random) -> None:
-    for _ in range(300):
-        lines = [LineInput(sku, rng.randint(1, 4)) for sku in rng.sample(SKUS, rng.randint(1, 2))]
-        result = services.create_order(db, rng.choice(("C1", "C2")), lines)
-        say("ORDER", result.number, *result.deliveries, *result.invoices)
-    for _ in range(12):
-        for sku in SKUS:
-            result = services.receive_stock(db, sku, rng.randint(5, 60), "2.50")
-            say("RECEIPT", result.number, *result.deliveries, *result.invoices)
+    """300 orders that wait for stock, with a receipt after every ten that serves them
+    (deliveries and invoices in the receipt's transaction): small and large transactions
+    alternate, so a random kill lands in either."""
+    for _ in range(30):
+        for _ in range(10):
+            picked = rng.sample(SKUS, rng.randint(1, 2))
+            lines = [LineInput(sku, rng.randint(1, 4)) for sku in picked]
+            result = services.create_order(db, rng.choice(("C1", "C2")), lines)
+            say("ORDER", result.number, *result.deliveries, *result.invoices)
+        result = services.receive_stock(db, rng.choice(SKUS), rng.randint(10, 40), "2.50")
+        say("RECEIPT", result.number, *result.deliveries, *result.invoices)
 
 
 def sell_batch(db: Database, rng: random.Random, orders: int) -> None:

@@ -23,7 +23,7 @@ RUNS = 30
 KILL_WINDOW = (0.0, 1.6)  # seconds after the child is ready; its batch takes longer
 
 
-def _run_once(base: Path, folder: Path, seed: int) -> str | None:
+def _run_once(base: Path, folder: Path, seed: int, committed: list[int]) -> str | None:
     """One child killed at a random moment; returns a failure sentence or None."""
     folder.mkdir()
     path = folder / "shop.sqlite"
@@ -41,6 +41,7 @@ def _run_once(base: Path, folder: Path, seed: int) -> str | None:
     if child.returncode != -signal.SIGKILL:
         return f"seed {seed}: the child ended before the kill ({child.returncode}): {err[-500:]}"
     printed = [line.split() for line in out.splitlines() if line.startswith(("ORDER", "RECEIPT"))]
+    committed.append(len(printed))
     problems = check_shop(path)
     if problems:
         return f"seed {seed}: {problems[:3]}"
@@ -73,12 +74,14 @@ def _run_once(base: Path, folder: Path, seed: int) -> str | None:
 def test_sigkill_at_random_moments_loses_nothing_committed(stocked_template, tmp_path, capsys):
     started = time.monotonic()
     seeds = [random.randrange(1 << 30) for _ in range(RUNS)]
+    committed: list[int] = []
     with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
         results = list(pool.map(
-            lambda s: _run_once(stocked_template, tmp_path / f"run-{s}", s), seeds
+            lambda s: _run_once(stocked_template, tmp_path / f"run-{s}", s, committed), seeds
         ))
     failures = [r for r in results if r]
     with capsys.disabled():
         print(f"\ncrash loop: {len(failures)} failures out of {RUNS} SIGKILLs "
-              f"({time.monotonic() - started:.1f} s)")
+              f"({time.monotonic() - started:.1f} s; use cases committed before the kill: "
+              f"min {min(committed, default=0)}, max {max(committed, default=0)})")
     assert failures == []
