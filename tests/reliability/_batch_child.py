@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import sys
 import time
+from pathlib import Path
 
 from app import services
 from app.errors import DatabaseBusy
@@ -48,6 +49,7 @@ def sell_batch(db: Database, rng: random.Random, orders: int) -> None:
                 say("BUSY")
                 time.sleep(rng.random() / 20)
         say("ORDER", result.number, *result.deliveries, *result.invoices)
+        time.sleep(rng.random() / 50)  # a clerk's pause: the other seat gets its turn
 
 
 def main(argv: list[str]) -> None:
@@ -58,6 +60,9 @@ def main(argv: list[str]) -> None:
     if mode == "crash":
         crash_batch(db, rng)
     else:
+        go = Path(path + ".go")  # both sellers start together
+        while not go.exists():
+            time.sleep(0.005)
         sell_batch(db, rng, int(argv[3]))
     db.dispose()
     say("DONE")
