@@ -39,7 +39,9 @@ from tests.bench.shop import (
     copy_shop,
     master_data,
     new_shop,
+    note_invoices,
     order_through_services,
+    pay_due,
     short_sku,
     verify_loader,
 )
@@ -112,10 +114,11 @@ def build_and_time(size: int, folder: Path, seed: int) -> dict[str, Any]:
     result["master_data_s"] = round(time.perf_counter() - t, 2)
 
     bulk = 0 if size <= 1000 else int(size * 0.9)
+    to_pay: list[tuple[int, str]] = []
     if bulk:
         log(f"{size}: bulk loading orders 1..{bulk}")
         t = time.perf_counter()
-        bulk_load(db, plan, 0, bulk)
+        to_pay = bulk_load(db, plan, 0, bulk)
         result["bulk_loaded_orders"] = bulk
         result["bulk_load_s"] = round(time.perf_counter() - t, 2)
     measured = size - bulk
@@ -130,6 +133,8 @@ def build_and_time(size: int, folder: Path, seed: int) -> dict[str, Any]:
     per_order: list[float] = []
     returns_t: list[float] = []
     returned = 0
+    payments_t = 0.0
+    payments = 0
     log(f"{size}: {measured} orders through the services")
     try:
         stmts.on = True
@@ -138,10 +143,16 @@ def build_and_time(size: int, folder: Path, seed: int) -> dict[str, Any]:
                 stmts.on = False
                 copy_shop(db.path, snapshot)
                 stmts.on = True
+            stmts.on = False
+            t = time.perf_counter()
+            payments += pay_due(db, plan, to_pay, order.index, clock)
+            payments_t += time.perf_counter() - t
+            stmts.on = True
             stmts.capture = [] if order.index >= sample_from else None
             t = time.perf_counter()
             res = order_through_services(db, order, clock)
             per_order.append(time.perf_counter() - t)
+            note_invoices(plan, to_pay, order, res.invoices)
             if stmts.capture is not None:
                 captured.append(stmts.capture)
                 stmts.capture = None
@@ -173,6 +184,11 @@ def build_and_time(size: int, folder: Path, seed: int) -> dict[str, Any]:
         "count": returned,
         "per_s": round(returned / sum(returns_t), 1) if returns_t else None,
         "note": "create_return on 3% of the orders built through the services",
+    }
+    result["payments"] = {
+        "count": payments,
+        "per_s": round(payments / payments_t, 1) if payments else None,
+        "note": "record_payment of 90% of the invoices, 20 days after the order",
     }
 
     # -- the floor: the very same writes of the last orders, replayed by plain sqlite3 ------
