@@ -6,6 +6,7 @@ Values live in the shop's own database (table `setting`), so a backup carries th
 from __future__ import annotations
 
 from collections.abc import Callable
+import re
 from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Any
@@ -23,6 +24,7 @@ class SettingSpec:
     default: str
     doc: str
     parse: Callable[[str], Any]
+    render: Callable[[Any], str] = str  # parsed value -> the text stored in `setting`
 
 
 def _choice(*options: str) -> Callable[[str], str]:
@@ -56,6 +58,55 @@ def _percent(value: str) -> Decimal:
     return parse_percent(value, "Tax rate")
 
 
+_RATE_NAME = re.compile(r"[a-z][a-z0-9_-]{0,19}")
+
+
+def _tax_rates(value: str) -> dict[str, Decimal]:
+    """'standard=19; reduced=7; zero=0' -> {'standard': 19.00, ...}: names a product list
+    may use in its tax column instead of a number."""
+    from app.money import parse_percent
+
+    rates: dict[str, Decimal] = {}
+    for part in value.replace("\n", ";").split(";"):
+        if not part.strip():
+            continue
+        name, sep, rate = part.partition("=")
+        name = name.strip().lower()
+        if not sep or not _RATE_NAME.fullmatch(name):
+            raise InvalidInput(
+                f"Write tax rates as name=percent separated by ';' (standard=19;reduced=7), "
+                f"not {part.strip()!r}; a name is a word of letters, digits, '-' or '_'."
+            )
+        if name in rates:
+            raise InvalidInput(f"The tax rate {name!r} is named twice.")
+        rate = rate.strip()
+        if "," in rate and "." not in rate:
+            rate = rate.replace(",", ".")
+        rates[name] = parse_percent(rate, f"Tax rate {name!r}")
+    return rates
+
+
+def _render_tax_rates(rates: dict[str, Decimal]) -> str:
+    return ";".join(f"{name}={rate.normalize():f}" for name, rate in rates.items())
+
+
+def resolve_tax_rate(text: str, rates: dict[str, Decimal]) -> Decimal:
+    """A tax rate as a user or a file writes it: a named rate ('reduced') or a percentage
+    ('7', '7%', '7,5')."""
+    from app.money import parse_percent
+
+    cleaned = text.strip()
+    if cleaned.lower() in rates:
+        return rates[cleaned.lower()]
+    number = cleaned.removesuffix("%").strip()
+    if "," in number and "." not in number:
+        number = number.replace(",", ".")
+    if number and (number[0].isdigit() or number[0] in "+-."):
+        return parse_percent(number, "Tax rate")
+    known = ", ".join(rates) or "none defined (setting tax_rates)"
+    raise InvalidInput(f"{text!r} is neither a percentage nor a named tax rate ({known}).")
+
+
 def _currency(value: str) -> str:
     from babel.numbers import get_currency_precision, list_currencies
 
@@ -83,6 +134,13 @@ SPECS: dict[str, SettingSpec] = {
         SettingSpec("currency", "EUR", "ISO currency code; amounts round to its minor unit.", _currency),
         SettingSpec("default_tax_rate", "19", "Tax rate (%) for new products.", _percent),
         SettingSpec(
+            "tax_rates",
+            "standard=19;reduced=7;zero=0",
+            "Named tax rates (name=percent;...) a product list may use instead of a number.",
+            _tax_rates,
+            _render_tax_rates,
+        ),
+        SettingSpec(
             "fulfilment_mode",
             "deliver",
             "deliver: allocated goods are delivered and invoiced at once; "
@@ -100,6 +158,10 @@ SPECS: dict[str, SettingSpec] = {
         SettingSpec(
             "defective_age_days", "30", "Defective stock waiting longer than this is flagged.", _days
         ),
+        SettingSpec(
+            "overdue_grace_days", "0",
+            "An unpaid invoice is an exception this many days after its due date.", _days,
+        ),
     )
 }
 
@@ -113,11 +175,13 @@ class ShopSettings:
     payment_terms_text: str
     currency: str
     default_tax_rate: Decimal
+    tax_rates: dict[str, Decimal]
     fulfilment_mode: str
     tax_rounding: str
     payment_terms_days: int
     pending_age_days: int
     defective_age_days: int
+    overdue_grace_days: int
 
 
 _ALL_SETTINGS = select(Setting.key, Setting.value)
@@ -142,13 +206,56 @@ def get(session: Session, name: str) -> str:
 def set_value(session: Session, name: str, value: str) -> str:
     spec = _spec(name)
     parsed = spec.parse(value)
-    text = str(parsed)
+    text = spec.render(parsed)
     row = session.get(Setting, name)
     if row is None:
         session.add(Setting(key=name, value=text))
     else:
         row.value = text
     return text
+
+
+class InvalidSettings(InvalidInput):
+    """Several settings refused at once: `problems` maps each name to its sentence."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        self.problems = problems
+        super().__init__(" ".join(f"{name}: {text}" for name, text in problems.items()))
+
+
+def set_many(session: Session, values: dict[str, str]) -> dict[str, str]:
+    """Validate every value first, then store them all (the caller's transaction): either all
+    are saved or, with InvalidSettings naming each bad one, none. Returns the stored texts."""
+    problems: dict[str, str] = {}
+    texts: dict[str, str] = {}
+    for name, value in values.items():
+        spec = _spec(name)
+        try:
+            texts[name] = spec.render(spec.parse(value))
+        except InvalidInput as exc:
+            problems[name] = str(exc)
+    if problems:
+        raise InvalidSettings(problems)
+    for name, text in texts.items():
+        set_value(session, name, text)
+    return texts
+
+
+@dataclass(frozen=True)
+class SettingRow:
+    name: str
+    value: str
+    default: str
+    doc: str
+
+
+def describe(session: Session) -> list[SettingRow]:
+    """Every setting with its stored (else default) value, in the registry's order."""
+    stored = dict(session.execute(_ALL_SETTINGS).tuples().all())
+    return [
+        SettingRow(spec.name, stored.get(spec.name, spec.default), spec.default, spec.doc)
+        for spec in SPECS.values()
+    ]
 
 
 def _spec(name: str) -> SettingSpec:

@@ -139,7 +139,8 @@ def exceptions(session: Session, today: date | None = None) -> list[ExceptionRow
     for number, customer, due, open_amount in session.execute(
         select(Invoice.number, Customer.name, Invoice.due_date, open_cents)
         .join(Customer, Customer.id == Invoice.customer_id)
-        .where(Invoice.due_date < today, open_cents > 0)
+        .where(Invoice.due_date < today - timedelta(days=settings.overdue_grace_days),
+               open_cents > 0)
         .order_by(Invoice.due_date)
     ).tuples():
         add(

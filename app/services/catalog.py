@@ -190,3 +190,17 @@ def set_setting(db: Database, name: str, value: str) -> str:
     with transaction(db) as (session, _):
         audit.record(session, None, "set_setting", name, None, {"value": value})
         return shop_settings.set_value(session, name, value)
+
+
+@retrying
+def save_settings(db: Database, values: dict[str, str]) -> dict[str, str]:
+    """Several settings in one transaction: all saved, or none (InvalidSettings names each
+    refused value)."""
+    with transaction(db) as (session, _):
+        before = {name: shop_settings.get(session, name) for name in values}
+        saved = shop_settings.set_many(session, values)
+        changed = {name: text for name, text in saved.items() if before[name] != text}
+        if changed:
+            audit.record(session, None, "save_settings", "settings",
+                         {name: before[name] for name in changed}, changed)
+    return saved
