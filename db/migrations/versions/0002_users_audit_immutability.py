@@ -11,16 +11,15 @@ a stray SQL statement or a future bug can rewrite history. The audit log is appe
 Note for later migrations: a SQLite "batch" table rebuild drops the triggers of that table;
 such a migration must create them again (see TRIGGER_SQL below).
 """
-from typing import Sequence, Union
+from collections.abc import Sequence
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision: str = '0002'
-down_revision: Union[str, Sequence[str], None] = '0001'
-branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
+down_revision: str | Sequence[str] | None = '0001'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
 
 APPEND_ONLY = (
     "invoice_line", "credit_note", "credit_note_line", "stock_move", "delivery_line", "payment",
@@ -74,12 +73,14 @@ def _postgresql_statements() -> tuple[list[str], list[str]]:
         CREATE OR REPLACE FUNCTION shopdesk_invoice_frozen() RETURNS trigger AS $$
         BEGIN
             IF TG_OP = 'DELETE' THEN
-                RAISE EXCEPTION 'invoice rows are append-only: issue a correcting document instead'
+                RAISE EXCEPTION
+                    'invoice rows are append-only: issue a correcting document instead'
                     USING ERRCODE = 'integrity_constraint_violation';
             END IF;
             IF (to_jsonb(NEW) - 'paid' - 'credited') IS DISTINCT FROM
                (to_jsonb(OLD) - 'paid' - 'credited') THEN
-                RAISE EXCEPTION 'an issued invoice cannot change; only paid and credited are updated'
+                RAISE EXCEPTION
+                    'an issued invoice cannot change; only paid and credited are updated'
                     USING ERRCODE = 'integrity_constraint_violation';
             END IF;
             RETURN NEW;
@@ -113,7 +114,9 @@ def upgrade() -> None:
     sa.Column('pin_salt', sa.String(length=64), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.CheckConstraint("role IN ('owner', 'clerk', 'accountant')", name=op.f('ck_app_user_role_known')),
+    sa.CheckConstraint(
+        "role IN ('owner', 'clerk', 'accountant')", name=op.f('ck_app_user_role_known')
+    ),
     sa.CheckConstraint('length(name) > 0', name=op.f('ck_app_user_name_not_empty')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_app_user')),
     sa.UniqueConstraint('name', name=op.f('uq_app_user_name'))
