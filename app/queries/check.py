@@ -170,7 +170,7 @@ def check_stock(session: Session) -> list[CheckResult]:
 ORDER_LINE_SQL = """
 SELECT o.number, l.line_no, l.qty_ordered, l.qty_delivered, l.qty_pending, l.qty_cancelled,
        l.qty_allocated, l.qty_invoiced, l.qty_returned,
-       COALESCE(d.qty, 0), COALESCE(i.qty, 0), COALESCE(r.qty, 0)
+       COALESCE(d.qty, 0), COALESCE(i.qty, 0), COALESCE(r.qty, 0), COALESCE(u.qty, 0)
 FROM sales_order_line l
 JOIN sales_order o ON o.id = l.order_id
 LEFT JOIN (SELECT order_line_id, SUM(qty) AS qty FROM delivery_line GROUP BY order_line_id) d
@@ -179,10 +179,15 @@ LEFT JOIN (SELECT order_line_id, SUM(qty) AS qty FROM invoice_line GROUP BY orde
        ON i.order_line_id = l.id
 LEFT JOIN (SELECT order_line_id, SUM(qty) AS qty FROM return_line GROUP BY order_line_id) r
        ON r.order_line_id = l.id
+LEFT JOIN (SELECT dl.order_line_id, SUM(c.qty_returned) AS qty
+           FROM layer_consumption c JOIN delivery_line dl ON dl.id = c.delivery_line_id
+           GROUP BY dl.order_line_id) u
+       ON u.order_line_id = l.id
 WHERE l.qty_ordered <> l.qty_delivered + l.qty_pending + l.qty_cancelled
    OR l.qty_delivered <> COALESCE(d.qty, 0)
    OR l.qty_invoiced <> COALESCE(i.qty, 0)
    OR l.qty_returned <> COALESCE(r.qty, 0)
+   OR l.qty_returned <> COALESCE(u.qty, 0)
    OR l.qty_allocated > l.qty_pending
    OR (:deliver_mode AND l.qty_invoiced < l.qty_delivered)
 ORDER BY l.id
@@ -191,7 +196,7 @@ ORDER BY l.id
 
 def _line_problem(row: Any, deliver_mode: bool) -> str:
     (number, line_no, ordered, delivered, pending, cancelled, allocated, invoiced, returned,
-     shipped, billed, taken_back) = row
+     shipped, billed, taken_back, uncosted) = row
     where = f"{number} line {line_no}"
     if ordered != delivered + pending + cancelled:
         return (f"{where}: ordered {ordered} but delivered {delivered} + pending {pending}"
@@ -202,6 +207,8 @@ def _line_problem(row: Any, deliver_mode: bool) -> str:
         return f"{where}: {invoiced} invoiced, invoices say {billed}"
     if returned != taken_back:
         return f"{where}: {returned} returned, returns say {taken_back}"
+    if returned != uncosted:  # a return takes its cost back from the delivery's consumptions
+        return f"{where}: {returned} returned, cost records say {uncosted} came back"
     if allocated > pending:
         return f"{where}: {allocated} reserved but only {pending} pending"
     assert deliver_mode
