@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from app import audit
 from app.errors import Conflict, InvalidInput, ShopError
 from app.money import parse_money, parse_qty
+from app.services.catalog import _check_code, _check_ean  # the services' own rules
 from app.services.common import Changes, check_text, now, retrying, transaction
 from app.settings import ShopSettings, resolve_tax_rate
 from app.settings import load as load_settings
@@ -299,7 +300,7 @@ def _xlsx_value(cell: Any) -> Any:
     value = cell.value
     if isinstance(value, int | float) and not isinstance(value, bool):
         if "%" in (getattr(cell, "number_format", "") or ""):
-            return Decimal(repr(value)) * 100
+            return Decimal(format(value, ".15g")) * 100
     return value
 
 
@@ -373,8 +374,8 @@ def parse_number(cell: Any, separator: str, what: str) -> Decimal:
         raise InvalidInput(f"{what} must be a number, not {cell}.")
     if isinstance(cell, int | Decimal):
         return Decimal(cell)
-    if isinstance(cell, float):
-        return Decimal(repr(cell))
+    if isinstance(cell, float):  # Excel keeps 15 significant digits: 0.57, not 0.5700000000000001
+        return Decimal(format(cell, ".15g"))
     if isinstance(cell, datetime | date):
         raise InvalidInput(f"{what} must be a number, not the date {cell:%Y-%m-%d}.")
     text = str(cell)
@@ -499,8 +500,6 @@ def preview(db: Database, kind: str, path: str | Path, progress: Progress | None
 
 def _parse_cell(kind: str, key: str, cell: Any, text: str, separator: str,
                 settings: ShopSettings) -> Any:
-    from app.services.catalog import _check_code, _check_ean
-
     if key in ("sku", "code"):
         what = {"products": "SKU", "stock": "SKU", "customers": "Customer code",
                 "suppliers": "Supplier code"}[kind]
