@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import InvalidInput, NotFound
 from db.models import Setting
+from db.session import Database
 
 
 @dataclass(frozen=True)
@@ -256,6 +257,23 @@ def describe(session: Session) -> list[SettingRow]:
         SettingRow(spec.name, stored.get(spec.name, spec.default), spec.default, spec.doc)
         for spec in SPECS.values()
     ]
+
+
+def read_all(db: Database) -> list[SettingRow]:
+    """describe() in its own read transaction (for the GUI, which opens no sessions)."""
+    with db.read() as session:
+        return describe(session)
+
+
+def shop_is_new(db: Database) -> bool:
+    """A shop nobody has set up yet: no shop name saved and no products (first start)."""
+    from sqlalchemy import func
+
+    from db.models import Product
+
+    with db.read() as session:
+        named = session.get(Setting, "shop_name") is not None
+        return not named and not session.execute(select(func.count(Product.id))).scalar()
 
 
 def _spec(name: str) -> SettingSpec:
