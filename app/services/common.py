@@ -141,6 +141,9 @@ def check_text(value: str, what: str, *, max_len: int = 200, required: bool = Tr
 def product_by_sku(session: Session, sku: str, *, lock: bool = False) -> Product:
     stmt = select(Product).where(Product.sku == sku)
     if lock:
+        if session.get_bind().dialect.name != "sqlite":  # its ship-complete partners first
+            found = session.execute(select(Product.id).where(Product.sku == sku)).scalar()
+            lock_products(session, [] if found is None else [found])
         stmt = stmt.with_for_update()
     product = session.execute(stmt).scalar_one_or_none()
     if product is None:
@@ -166,24 +169,63 @@ def products_by_sku(session: Session, skus: Iterable[str]) -> dict[str, Product]
 
 
 def lock_products(session: Session, product_ids: Iterable[int]) -> None:
-    """Lock these product rows (FOR UPDATE, in id order) before reading stock or queues.
+    """Lock these products, and those of ship-complete orders waiting for them, FOR UPDATE in
+    id order, before reading stock or queues (PostgreSQL; a no-op on SQLite, where BEGIN
+    IMMEDIATE already serialises writers).
 
-    A use case that changes stock or pending lines takes its products' locks first, before
-    document numbers or order lines, so two seats never wait for each other in a circle
-    (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers and ignores FOR UPDATE)."""
-    ids = sorted(set(product_ids))
-    for start in range(0, len(ids), 500):
-        session.execute(
-            select(Product.id)
-            .where(Product.id.in_(ids[start : start + 500]))
-            .order_by(Product.id)
-            .with_for_update()
-        ).all()
+    A use case that changes stock or pending lines takes these locks first, before document
+    numbers or order lines, so two seats never wait for each other in a circle. Serving a
+    ship-complete order needs all of its products: they are locked here too, in the same
+    sorted pass, instead of in the middle of the queue."""
+    if session.get_bind().dialect.name == "sqlite":
+        return
+    ids = set(product_ids)
+    connection = session.connection()
+    for part in _parts(sorted(ids)):
+        ids.update(connection.execute(_SHIP_COMPLETE_PARTNERS, {"ids": part}).scalars())
+    for part in _parts(sorted(ids)):
+        connection.execute(_LOCK_PRODUCTS, {"ids": part}).all()
+
+
+def _parts(ids: list[int], size: int = 500) -> Iterator[list[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def _ship_complete_partners():  # type: ignore[no-untyped-def]
+    from db.models import SalesOrderLine
+
+    line, other = SalesOrderLine.__table__.alias("l"), SalesOrderLine.__table__.alias("o")
+    order = SalesOrder.__table__
+    return (
+        select(other.c.product_id)
+        .distinct()
+        .select_from(line)
+        .join(order, (order.c.id == line.c.order_id) & order.c.ship_complete)
+        .join(other, other.c.order_id == line.c.order_id)
+        .where(
+            line.c.product_id.in_(bindparam("ids", expanding=True)),
+            line.c.qty_pending > line.c.qty_allocated,
+            other.c.qty_pending > other.c.qty_allocated,
+        )
+    )
+
+
+_SHIP_COMPLETE_PARTNERS = _ship_complete_partners()
+_LOCK_PRODUCTS = (
+    select(Product.id)
+    .where(Product.id.in_(bindparam("ids", expanding=True)))
+    .order_by(Product.id)
+    .with_for_update()
+)
 
 
 def lock_order_products(session: Session, order_id: int) -> None:
     """lock_products for every product on a sales order's lines."""
     from db.models import SalesOrderLine
+
+    if session.get_bind().dialect.name == "sqlite":
+        return
 
     lock_products(session, session.scalars(
         select(SalesOrderLine.product_id).where(SalesOrderLine.order_id == order_id)

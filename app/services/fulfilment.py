@@ -152,6 +152,11 @@ def _whole_order_loader(session: Session, available: _Available):  # type: ignor
     def whole_order(first: QueueLine) -> list[QueueLine]:
         if first.order_id not in cache:
             rows = conn(session).execute(_WHOLE_ORDER, {"oid": first.order_id}).all()
+            if any(r.product_id not in available for r in rows):
+                # Lock the other products first, then read the lines again: another seat may
+                # have served them between the read and the lock (PostgreSQL).
+                available.load(r.product_id for r in rows)
+                rows = conn(session).execute(_WHOLE_ORDER, {"oid": first.order_id}).all()
             cache[first.order_id] = [
                 QueueLine(r.id, first.order_id, first.order_number, r.product_id, r.due_date,
                           r.need, True)
@@ -621,8 +626,21 @@ def _status_update():  # type: ignore[no-untyped-def]
 _STATUS_UPDATE = _status_update()
 
 
+_LOCK_ORDERS = (
+    select(SalesOrder.id)
+    .where(SalesOrder.id.in_(bindparam("ids", expanding=True)))
+    .order_by(SalesOrder.id)
+    .with_for_update()
+)
+
+
 def refresh_status(session: Session, order_ids: Iterable[int]) -> None:
     """Recompute the stored status of these orders from their lines' quantities, in SQL."""
     ids = sorted(set(order_ids))
+    connection = conn(session)
     for part in chunks(ids):
-        conn(session).execute(_STATUS_UPDATE, {"ids": list(part)})
+        if connection.dialect.name == "postgresql":
+            # Lock first: an UPDATE that waited for another seat's lock on the order would
+            # then compute the sums from its older snapshot, missing that seat's lines.
+            connection.execute(_LOCK_ORDERS, {"ids": list(part)}).all()
+        connection.execute(_STATUS_UPDATE, {"ids": list(part)})
