@@ -1,0 +1,236 @@
+"""Start-up of the desktop program: which shop to open (the one named, the user's own, or the
+demo shop on the very first start), one Database, one ShopEvents and one Ops, the main window;
+and the screenshot run used by `make screenshots`."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
+
+from db.session import Database, default_data_dir, resolve_url
+from ui.events import ShopEvents
+from ui.ops import Ops
+
+log = logging.getLogger(__name__)
+
+DEMO_ORDERS = 300
+DEMO_SEED = 1
+
+
+def demo_path() -> Path:
+    return default_data_dir() / "demo.sqlite"
+
+
+def wants_demo(db_arg: str | None) -> bool:
+    """The very first start: no shop named, and none at the default place yet."""
+    if db_arg or os.environ.get("SHOPDESK_DB"):
+        return False
+    return not (default_data_dir() / "shop.sqlite").exists()
+
+
+class ShopApp:
+    """Holds what lives as long as the program: events, ops, the open shop and its window."""
+
+    def __init__(self, app: QApplication) -> None:
+        self.app = app
+        self.events = ShopEvents()
+        self.ops = Ops()
+        self.db: Database | None = None
+        self.window = None  # ui.main_window.MainWindow
+
+    def open(self, target: str, demo: bool = False, *, create: bool = False,
+             wizard: bool = False) -> bool:
+        """Open the shop at `target` (path or URL) in a fresh main window; the previous one
+        closes. Returns False (and says why) when the shop cannot be opened."""
+        from db.migrate import ensure_current
+        from ui.errors import show_error
+        from ui.main_window import MainWindow
+
+        url = resolve_url(target)
+        db = Database(url)
+        try:
+            ensure_current(db, create=create)
+        except Exception as exc:  # noqa: BLE001 - a sentence (not a shop, locked...) or a bug
+            db.dispose()
+            show_error(self.window, exc)
+            return False
+        if wizard:
+            from ui.main_window import _optional
+
+            run_setup_wizard = _optional("ui.dialogs.setup_wizard", "run_setup_wizard")
+            if run_setup_wizard is not None:
+                run_setup_wizard(self.window, db)
+        old_window, old_db = self.window, self.db
+        self.db = db
+        self.window = MainWindow(db, self.events, self.ops, demo=demo, open_shop=self._switch)
+        if old_window is not None:
+            self.window.setGeometry(old_window.geometry())
+            old_window.close()
+            old_window.deleteLater()
+        if old_db is not None and old_db is not db:
+            self._unregister(old_db)
+            old_db.dispose()
+        self._register(db)
+        self.window.show()
+        return True
+
+    def _switch(self, target: str, new: bool) -> bool:
+        """From the File menu: a new shop (created, then the setup wizard) or another file."""
+        return self.open(target, demo=False, create=new, wizard=new)
+
+    def _register(self, db: Database) -> None:
+        if db.path is None or self.window is None:
+            return
+        from db.instance_lock import notice, register
+
+        others = notice(db.path)
+        register(db.path)
+        if others:
+            self.window.statusBar().showMessage(f"This shop is {others}.", 30_000)
+
+    @staticmethod
+    def _unregister(db: Database) -> None:
+        if db.path is not None:
+            from db.instance_lock import unregister
+
+            unregister(db.path)
+
+    def close(self) -> None:
+        self.ops.wait()
+        if self.db is not None:
+            self._unregister(self.db)
+            self.db.dispose()
+
+
+def build_demo_shop(path: Path, ops: Ops) -> bool:
+    """Build the demo shop in a new file (off the GUI thread, with a progress window); it is
+    written beside and renamed into place, so an interrupted build leaves no half shop."""
+    from app.demo import build_demo
+    from db.migrate import ensure_current
+    from ui.errors import show_error
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.stem + "-building.sqlite")
+    for leftover in (partial, Path(str(partial) + "-wal"), Path(str(partial) + "-shm")):
+        leftover.unlink(missing_ok=True)
+    progress = QProgressDialog("Preparing a demo shop with a few months of orders…", "", 0, 0)
+    progress.setWindowTitle("ShopDesk")
+    progress.setCancelButton(None)
+    progress.setMinimumDuration(0)
+    progress.show()
+    loop = QEventLoop()
+    outcome: dict[str, object] = {}
+
+    def job() -> None:
+        db = Database("sqlite:///" + str(partial))
+        try:
+            ensure_current(db, create=True)
+            build_demo(db, orders=DEMO_ORDERS, seed=DEMO_SEED)
+            from app import services
+
+            services.set_setting(db, "shop_name", "Demo shop")
+        finally:
+            db.dispose()
+
+    def done(_result: object) -> None:
+        outcome["ok"] = True
+        loop.quit()
+
+    def failed(exc: BaseException) -> None:
+        outcome["error"] = exc
+        loop.quit()
+
+    ops.write(None, job, done, failed)
+    loop.exec()
+    progress.close()
+    if "error" in outcome:
+        show_error(None, outcome["error"])  # type: ignore[arg-type]
+        return False
+    for suffix in ("-wal", "-shm"):
+        Path(str(partial) + suffix).unlink(missing_ok=True)
+    partial.replace(path)
+    return True
+
+
+def wait_idle(shop: ShopApp, settle_ms: int = 150, timeout_s: float = 30.0) -> None:
+    """Process events until no query or write is running and the screen has settled."""
+    deadline = time.monotonic() + timeout_s
+    quiet_since = None
+    while time.monotonic() < deadline:
+        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+        busy = shop.window is not None and shop.window.busy
+        if busy:
+            quiet_since = None
+        elif quiet_since is None:
+            quiet_since = time.monotonic()
+        elif (time.monotonic() - quiet_since) * 1000 >= settle_ms:
+            return
+        time.sleep(0.01)
+
+
+def take_screenshots(shop: ShopApp, folder: Path) -> list[Path]:
+    from ui.main_window import DEFAULT_SIZE, SCREENSHOT_NAMES
+
+    window = shop.window
+    assert window is not None
+    folder.mkdir(parents=True, exist_ok=True)
+    window.resize(*DEFAULT_SIZE)
+    window.show()
+    wait_idle(shop)
+    written = []
+    for index, name in enumerate(SCREENSHOT_NAMES):
+        window.tabs.setCurrentIndex(index)
+        wait_idle(shop)
+        page = window.tabs.currentWidget()
+        view = getattr(page, "view", None)
+        if name in ("orders", "stock") and view is not None and view.model().rowCount():
+            view.selectRow(0)
+            wait_idle(shop)
+        target = folder / f"{name}.png"
+        window.grab().save(str(target))
+        written.append(target)
+    return written
+
+
+def run_gui(db_arg: str | None, screenshots_dir: str | None = None) -> int:
+    """The desktop program. Returns the process exit code."""
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("ShopDesk")
+    app.setApplicationDisplayName("ShopDesk")
+    app.setOrganizationName("ShopDesk")
+    shop = ShopApp(app)
+    if wants_demo(db_arg):
+        path = demo_path()
+        if not path.exists() and not build_demo_shop(path, shop.ops):
+            return 1
+        opened = shop.open(str(path), demo=True)
+    else:
+        target = db_arg or os.environ.get("SHOPDESK_DB")
+        assert target is not None
+        url = resolve_url(target)
+        from db.session import sqlite_path
+
+        file = sqlite_path(url)
+        new = file is not None and not file.exists()
+        if new and screenshots_dir:
+            QMessageBox.warning(None, "ShopDesk", f"There is no shop at {file}.")
+            return 1
+        opened = shop.open(target, create=new, wizard=new and not screenshots_dir)
+    if not opened:
+        return 1
+    try:
+        if screenshots_dir:
+            for path in take_screenshots(shop, Path(screenshots_dir)):
+                print(path)
+            return 0
+        QTimer.singleShot(0, lambda: None)
+        return int(app.exec())
+    finally:
+        shop.close()
