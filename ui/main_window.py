@@ -83,9 +83,14 @@ class Placeholder(QWidget):
 class MainWindow(QMainWindow):
     """`open_shop(url, demo)` asks the application to open another shop (ui/app.py)."""
 
-    def __init__(self, db: Database, events: ShopEvents, ops: Ops, *, demo: bool = False,
+    def __init__(self, db: Database, events: ShopEvents | None = None, ops: Ops | None = None,
+                 *, demo: bool = False,
                  open_shop: Callable[[str, bool], bool] | None = None) -> None:
         super().__init__()
+        if events is None:
+            events = ShopEvents(self)
+        if ops is None:
+            ops = Ops(self)
         self.db, self.events, self.ops, self.demo = db, events, ops, demo
         self._open_shop = open_shop
         self.busy = False

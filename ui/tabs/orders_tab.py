@@ -96,6 +96,8 @@ class OrdersTab(QWidget):
         self._search_timer.setInterval(SEARCH_DEBOUNCE_MS)
         self._search_timer.timeout.connect(self.apply_filter)
         self.search.textChanged.connect(lambda _t: self._search_timer.start())
+        self.search.returnPressed.connect(self.apply_filter)  # Enter: no need to wait
+        self.search.setObjectName("orders_search")
         self.status = QComboBox()
         self.status.addItem("Any status", None)
         for key, label in STATUS_LABELS.items():
