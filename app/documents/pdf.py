@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -181,6 +181,34 @@ def _cell(text: str, width: float, size: float = 8.5) -> str | Paragraph:
     return _p(text, _kit().cell)
 
 
+def _block(rows: list[tuple[str, str, float, Any]], width: float) -> Table:
+    """Stacked lines of (text, font, size, colour): each line a plain table string when it
+    fits (cheap, no markup read), else a wrapping Paragraph with the same look."""
+    data: list[list[Any]] = []
+    style: list[Any] = [
+        ("LEFTPADDING", (0, 0), (-1, -1), 0),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+        ("TOPPADDING", (0, 0), (-1, -1), 0),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+    ]
+    glyphs = _kit().glyphs
+    for text, font, size, colour in rows:
+        for line in _CONTROL.sub("", text).replace("\r", "").split("\n"):
+            n = len(data)
+            style += [("FONTNAME", (0, n), (0, n), font), ("FONTSIZE", (0, n), (0, n), size),
+                      ("LEADING", (0, n), (0, n), size * 1.3),
+                      ("TEXTCOLOR", (0, n), (0, n), colour)]
+            if not set(line) - glyphs and pdfmetrics.stringWidth(line, font, size) <= width:
+                data.append([line])
+            else:
+                para = ParagraphStyle("shop-block", fontName=font, fontSize=size,
+                                      leading=size * 1.3, textColor=colour, wordWrap="CJK")
+                data.append([Paragraph(markup(line), para)])
+    table = Table(data or [[""]], colWidths=[width], hAlign="LEFT")
+    table.setStyle(TableStyle(style))
+    return table
+
+
 # -- letterhead ---------------------------------------------------------------------------------
 
 
@@ -286,12 +314,17 @@ def _fit(text: str, font: str, size: float, width: float) -> str:
 # -- one document's flowables ----------------------------------------------------------------------
 
 
+@lru_cache(maxsize=8192)
+def _money(value: Decimal, currency: str, locale: str) -> str:
+    return fmt.money(value, currency, locale)  # Babel parses its pattern on every call
+
+
 class _Formats:
     def __init__(self, currency: str, locale: str) -> None:
         self.currency, self.locale = currency, locale
 
     def money(self, value: Decimal) -> str:
-        return fmt.money(value, self.currency, self.locale)
+        return _money(value, self.currency, self.locale)
 
     def percent(self, value: Decimal) -> str:
         return fmt.percent(value, self.locale)
@@ -304,12 +337,12 @@ class _Formats:
 
 
 def _header(head: Letterhead) -> Table:
-    kit = _kit()
-    left: list[Flowable] = [_p(head.name, kit.shop)]
+    rows: list[tuple[str, str, float, Any]] = [(head.name, BOLD, 14, colors.black)]
     if head.address:
-        left.append(_p(head.address, kit.normal))
+        rows.append((head.address, REGULAR, 9, colors.black))
     if head.tax_id:
-        left.append(_p(f"Tax ID: {head.tax_id}", kit.normal))
+        rows.append((f"Tax ID: {head.tax_id}", REGULAR, 9, colors.black))
+    left = _block(rows, WIDTH - 55 * mm)
     logo = _logo(head.logo)
     table = Table([[left, logo or ""]], colWidths=[WIDTH - 55 * mm, 55 * mm])
     table.setStyle(TableStyle([
@@ -324,13 +357,14 @@ def _header(head: Letterhead) -> Table:
 
 
 def _parties(doc: PrintedDocument, f: _Formats) -> Table:
-    kit = _kit()
     who = "Deliver to" if doc.kind == "delivery_note" else "Bill to"
-    customer: list[Flowable] = [Paragraph(who, kit.label), _p(doc.customer.name, kit.normal)]
+    rows: list[tuple[str, str, float, Any]] = [
+        (who, REGULAR, 7.5, GREY), (doc.customer.name, REGULAR, 9, colors.black)]
     if doc.customer.address:
-        customer.append(_p(doc.customer.address, kit.normal))
+        rows.append((doc.customer.address, REGULAR, 9, colors.black))
     if doc.customer.tax_id:
-        customer.append(_p(f"Tax ID: {doc.customer.tax_id}", kit.normal))
+        rows.append((f"Tax ID: {doc.customer.tax_id}", REGULAR, 9, colors.black))
+    customer = _block(rows, WIDTH - 82 * mm)
     facts = [
         [label, _cell(f.day(value) if isinstance(value, date) else str(value), 45 * mm, 9)]
         for label, value in doc.facts
@@ -381,7 +415,7 @@ def _lines_table(doc: PrintedDocument, f: _Formats) -> Table:
         numeric = range(3, 6)
     else:
         header = ["#", "SKU", "Description", "Qty", "Unit price", "Disc.", "Tax", "Net amount"]
-        fixed = [8 * mm, 25 * mm, 0, 13 * mm, 24 * mm, 14 * mm, 13 * mm, 27 * mm]
+        fixed = [8 * mm, 22 * mm, 0, 12 * mm, 22 * mm, 13 * mm, 12 * mm, 25 * mm]
         rows = [
             [str(ln.position), ln.sku, ln.description, f.qty(ln.qty), f.money(ln.unit_price),
              f.percent(ln.discount) if ln.discount else "", f.percent(ln.tax_rate),
