@@ -63,11 +63,17 @@ def upgrade(database: Database, revision: str = "head") -> None:
         command.upgrade(config, revision)
 
 
+LIGHT_CHECK_ABOVE = 64 * 1024 * 1024
+
+
 def _refuse_foreign_file(path: Path) -> None:
     """A read-only look first: a damaged file or another program's database is left as is."""
     from db.backup import inspect_file
 
-    found = inspect_file(path, quick=True)
+    # A page-by-page check costs seconds on a large shop; past this size, a start-up only
+    # checks the file's length and schema (backups and restores still check every page).
+    large = path.stat().st_size > LIGHT_CHECK_ABOVE
+    found = inspect_file(path, quick=True, light=large)
     if found.revision is None and found.tables - {"alembic_version"}:
         raise StorageError(f"{path} holds other data and is not a ShopDesk shop.")
 
