@@ -59,8 +59,15 @@ def invoice_rows(
 def _rows(session: Session, where: list, today: date, limit: int | None) -> list[InvoiceRow]:  # type: ignore[type-arg]
     stmt = (
         select(
-            Invoice.number, Invoice.issue_date, Invoice.due_date, SalesOrder.number,
-            Customer.name, Invoice.net, Invoice.tax, Invoice.gross, Invoice.paid,
+            Invoice.number,
+            Invoice.issue_date,
+            Invoice.due_date,
+            SalesOrder.number,
+            Customer.name,
+            Invoice.net,
+            Invoice.tax,
+            Invoice.gross,
+            Invoice.paid,
             Invoice.credited,
         )
         .join(SalesOrder, SalesOrder.id == Invoice.order_id)
@@ -75,8 +82,22 @@ def _rows(session: Session, where: list, today: date, limit: int | None) -> list
         stmt
     ).tuples():
         left = gross - paid - credited
-        rows.append(InvoiceRow(number, issued, due, order, customer, net, tax, gross, paid,
-                               credited, left, left > 0 and due < today))
+        rows.append(
+            InvoiceRow(
+                number,
+                issued,
+                due,
+                order,
+                customer,
+                net,
+                tax,
+                gross,
+                paid,
+                credited,
+                left,
+                left > 0 and due < today,
+            )
+        )
     return rows
 
 

@@ -111,12 +111,29 @@ def purchase_rows(session: Session, text: str = "", open_only: bool = False) -> 
         )
     return [
         PurchaseRow(
-            number, supplier, order_date, expected, for_order, project, int(ordered),
-            int(received), purchase_status(bool(cancelled), int(ordered), int(received)),
+            number,
+            supplier,
+            order_date,
+            expected,
+            for_order,
+            project,
+            int(ordered),
+            int(received),
+            purchase_status(bool(cancelled), int(ordered), int(received)),
             money_from_cents(cost),
         )
-        for (number, supplier, order_date, expected, for_order, project, ordered, received,
-             cancelled, cost) in session.execute(stmt).tuples()
+        for (
+            number,
+            supplier,
+            order_date,
+            expected,
+            for_order,
+            project,
+            ordered,
+            received,
+            cancelled,
+            cost,
+        ) in session.execute(stmt).tuples()
     ]
 
 
@@ -180,12 +197,16 @@ def purchase_detail(session: Session, number: str) -> PurchaseDetail:
     """One purchase order with its lines, its receipts and what each receipt served."""
     head = session.execute(
         select(
-            PurchaseOrder.id.label("id"), PurchaseOrder.number.label("number"),
-            Supplier.code.label("supplier_code"), Supplier.name.label("supplier_name"),
+            PurchaseOrder.id.label("id"),
+            PurchaseOrder.number.label("number"),
+            Supplier.code.label("supplier_code"),
+            Supplier.name.label("supplier_name"),
             PurchaseOrder.order_date.label("order_date"),
             PurchaseOrder.expected_date.label("expected_date"),
-            SalesOrder.number.label("for_order"), Project.name.label("project"),
-            PurchaseOrder.cancelled.label("cancelled"), PurchaseOrder.note.label("note"),
+            SalesOrder.number.label("for_order"),
+            Project.name.label("project"),
+            PurchaseOrder.cancelled.label("cancelled"),
+            PurchaseOrder.note.label("note"),
         )
         .join(Supplier, Supplier.id == PurchaseOrder.supplier_id)
         .outerjoin(SalesOrder, SalesOrder.id == PurchaseOrder.for_order_id)
@@ -198,13 +219,23 @@ def purchase_detail(session: Session, number: str) -> PurchaseDetail:
 
     lines = [
         PurchaseLineRow(
-            line_no, sku, name, ordered, received,
-            0 if head.cancelled else ordered - received, unit_cost, unit_cost * ordered,
+            line_no,
+            sku,
+            name,
+            ordered,
+            received,
+            0 if head.cancelled else ordered - received,
+            unit_cost,
+            unit_cost * ordered,
         )
         for line_no, sku, name, ordered, received, unit_cost in session.execute(
             select(
-                PurchaseLine.line_no, Product.sku, Product.name, PurchaseLine.qty_ordered,
-                PurchaseLine.qty_received, PurchaseLine.unit_cost,
+                PurchaseLine.line_no,
+                Product.sku,
+                Product.name,
+                PurchaseLine.qty_ordered,
+                PurchaseLine.qty_received,
+                PurchaseLine.unit_cost,
             )
             .join(Product, Product.id == PurchaseLine.product_id)
             .where(PurchaseLine.purchase_order_id == po_id)
@@ -216,7 +247,9 @@ def purchase_detail(session: Session, number: str) -> PurchaseDetail:
         ReceiptRow(rnumber, rdate, int(qty or 0), money_from_cents(cost))
         for rnumber, rdate, qty, cost in session.execute(
             select(
-                Receipt.number, Receipt.receipt_date, func.sum(ReceiptLine.qty),
+                Receipt.number,
+                Receipt.receipt_date,
+                func.sum(ReceiptLine.qty),
                 func.sum(ReceiptLine.qty * cents(ReceiptLine.unit_cost)),
             )
             .join(ReceiptLine, ReceiptLine.receipt_id == Receipt.id)
@@ -228,11 +261,28 @@ def purchase_detail(session: Session, number: str) -> PurchaseDetail:
 
     served = [
         ServedRow(rnumber, onumber, customer, sku, qty, position, reason, delivery, invoice, at)
-        for (rnumber, onumber, customer, sku, qty, position, reason, delivery, invoice, at)
-        in session.execute(
+        for (
+            rnumber,
+            onumber,
+            customer,
+            sku,
+            qty,
+            position,
+            reason,
+            delivery,
+            invoice,
+            at,
+        ) in session.execute(
             select(
-                Receipt.number, SalesOrder.number, Customer.name, Product.sku, Allocation.qty,
-                Allocation.queue_position, Allocation.reason, Delivery.number, Invoice.number,
+                Receipt.number,
+                SalesOrder.number,
+                Customer.name,
+                Product.sku,
+                Allocation.qty,
+                Allocation.queue_position,
+                Allocation.reason,
+                Delivery.number,
+                Invoice.number,
                 Allocation.created_at,
             )
             .join(Allocation, Allocation.receipt_id == Receipt.id)
@@ -251,10 +301,18 @@ def purchase_detail(session: Session, number: str) -> PurchaseDetail:
     ordered = sum(ln.ordered for ln in lines)
     received = sum(ln.received for ln in lines)
     return PurchaseDetail(
-        number=head.number, supplier_code=head.supplier_code, supplier_name=head.supplier_name,
-        order_date=head.order_date, expected_date=head.expected_date, for_order=head.for_order,
-        project=head.project, status=purchase_status(bool(head.cancelled), ordered, received),
-        note=head.note or "", lines=lines, receipts=receipts, served=served,
+        number=head.number,
+        supplier_code=head.supplier_code,
+        supplier_name=head.supplier_name,
+        order_date=head.order_date,
+        expected_date=head.expected_date,
+        for_order=head.for_order,
+        project=head.project,
+        status=purchase_status(bool(head.cancelled), ordered, received),
+        note=head.note or "",
+        lines=lines,
+        receipts=receipts,
+        served=served,
     )
 
 

@@ -60,9 +60,16 @@ def return_rows(session: Session, text: str = "") -> list[ReturnRow]:
     )
     stmt = (
         select(
-            CustomerReturn.id, CustomerReturn.number, CustomerReturn.return_date,
-            SalesOrder.number, Customer.name, CustomerReturn.reason, lines.c.cmin, lines.c.cmax,
-            func.coalesce(lines.c.qty, 0), func.coalesce(lines.c.cost, 0),
+            CustomerReturn.id,
+            CustomerReturn.number,
+            CustomerReturn.return_date,
+            SalesOrder.number,
+            Customer.name,
+            CustomerReturn.reason,
+            lines.c.cmin,
+            lines.c.cmax,
+            func.coalesce(lines.c.qty, 0),
+            func.coalesce(lines.c.cost, 0),
             func.coalesce(notes.c.gross, 0),
         )
         .join(SalesOrder, SalesOrder.id == CustomerReturn.order_id)
@@ -82,7 +89,9 @@ def return_rows(session: Session, text: str = "") -> list[ReturnRow]:
                 Customer.code.ilike(pattern, escape="\\"),
                 CustomerReturn.reason.ilike(pattern, escape="\\"),
                 CustomerReturn.id.in_(
-                    select(CreditNote.return_id).where(CreditNote.number.ilike(pattern, escape="\\"))
+                    select(CreditNote.return_id).where(
+                        CreditNote.number.ilike(pattern, escape="\\")
+                    )
                 ),
             )
         )
@@ -97,9 +106,16 @@ def return_rows(session: Session, text: str = "") -> list[ReturnRow]:
             numbers[rid].append(cn)
     return [
         ReturnRow(
-            number, rdate, order, customer, reason,
+            number,
+            rdate,
+            order,
+            customer,
+            reason,
             (cmin if cmin == cmax else "mixed") if cmin else "",
-            int(qty), money_from_cents(cost), money_from_cents(gross), tuple(numbers.get(rid, ())),
+            int(qty),
+            money_from_cents(cost),
+            money_from_cents(gross),
+            tuple(numbers.get(rid, ())),
         )
         for rid, number, rdate, order, customer, reason, cmin, cmax, qty, cost, gross in found
     ]
@@ -137,8 +153,9 @@ def returnable_lines(session: Session, order_number: str) -> list[ReturnableLine
         .order_by(func.min(SalesOrderLine.line_no))
     )
     return [
-        ReturnableLine(sku, description, int(delivered), int(returned),
-                       int(delivered) - int(returned), price)
+        ReturnableLine(
+            sku, description, int(delivered), int(returned), int(delivered) - int(returned), price
+        )
         for sku, description, delivered, returned, price in session.execute(stmt).tuples()
     ]
 
@@ -170,8 +187,11 @@ def defective_stock(session: Session, today: date | None = None) -> list[Defecti
         .order_by(func.min(CostLayer.created_at), Product.sku)
     ).tuples():
         oldest_day = oldest.date() if hasattr(oldest, "date") else oldest
-        rows.append(DefectiveRow(sku, name, int(qty), money_from_cents(value),
-                                 max(0, (today - oldest_day).days)))
+        rows.append(
+            DefectiveRow(
+                sku, name, int(qty), money_from_cents(value), max(0, (today - oldest_day).days)
+            )
+        )
     return rows
 
 

@@ -46,7 +46,11 @@ def test_purchase_list_shows_quantities_status_and_cost(shop: Shop) -> None:
         rows = purchase_rows(session)
         assert len(rows) == 1
         po = rows[0]
-        assert (po.number, po.supplier, po.order_date) == ("PO-2026-00001", "Supplier TOOLCO", TODAY)
+        assert (po.number, po.supplier, po.order_date) == (
+            "PO-2026-00001",
+            "Supplier TOOLCO",
+            TODAY,
+        )
         assert (po.qty_ordered, po.qty_received, po.qty_open) == (12, 4, 8)
         assert po.status == "partly received"
         assert po.total_cost == D("59.00")  # 10 x 3.50 + 2 x 12.00
@@ -66,9 +70,12 @@ def test_purchase_detail_says_what_each_receipt_served(shop: Shop) -> None:
     with shop.db.read() as session:
         detail = purchase_detail(session, "PO-2026-00001")
     assert [(ln.sku, ln.ordered, ln.received, ln.open, ln.unit_cost) for ln in detail.lines] == [
-        ("A", 10, 4, 6, D("3.50")), ("B", 2, 0, 2, D("12.00")),
+        ("A", 10, 4, 6, D("3.50")),
+        ("B", 2, 0, 2, D("12.00")),
     ]
-    assert [(r.number, r.qty, r.cost) for r in detail.receipts] == [("GR-2026-00002", 4, D("14.00"))]
+    assert [(r.number, r.qty, r.cost) for r in detail.receipts] == [
+        ("GR-2026-00002", 4, D("14.00"))
+    ]
     assert [(s.receipt, s.order, s.qty, s.queue_position) for s in detail.served] == [
         ("GR-2026-00002", "SO-2026-00002", 2, 1),
         ("GR-2026-00002", "SO-2026-00003", 2, 2),
@@ -80,24 +87,53 @@ def test_purchase_detail_says_what_each_receipt_served(shop: Shop) -> None:
 
 def test_return_list_returnable_lines_and_defective_stock(shop: Shop) -> None:
     with shop.db.read() as session:
-        assert [(r.sku, r.delivered, r.returned, r.returnable) for r in
-                returnable_lines(session, "SO-2026-00001")] == [("A", 4, 0, 4)]
+        assert [
+            (r.sku, r.delivered, r.returned, r.returnable)
+            for r in returnable_lines(session, "SO-2026-00001")
+        ] == [("A", 4, 0, 4)]
     result = shop.give_back("SO-2026-00001", "defective", A=1)
     assert result.credit_notes == ["CN-2026-00001"]
     with shop.db.read() as session:
         rows = return_rows(session)
-        assert [(r.number, r.order, r.customer, r.reason, r.condition, r.qty, r.cost, r.credited,
-                 r.credit_notes) for r in rows] == [
-            ("RT-2026-00001", "SO-2026-00001", "Customer ACME", "faulty", "defective", 1,
-             D("4.00"), D("11.90"), ("CN-2026-00001",)),
+        assert [
+            (
+                r.number,
+                r.order,
+                r.customer,
+                r.reason,
+                r.condition,
+                r.qty,
+                r.cost,
+                r.credited,
+                r.credit_notes,
+            )
+            for r in rows
+        ] == [
+            (
+                "RT-2026-00001",
+                "SO-2026-00001",
+                "Customer ACME",
+                "faulty",
+                "defective",
+                1,
+                D("4.00"),
+                D("11.90"),
+                ("CN-2026-00001",),
+            ),
         ]
         assert return_rows(session, text="CN-2026-00001") == rows
         assert return_rows(session, text="BOLT") == []
         line = returnable_lines(session, "SO-2026-00001")[0]
         assert (line.delivered, line.returned, line.returnable, line.unit_price) == (
-            4, 1, 3, D("10.00"))
-        assert [(d.sku, d.qty, d.value, d.oldest_days) for d in
-                defective_stock(session, today=TODAY + timedelta(days=5))] == [("A", 1, D("4.00"), 5)]
+            4,
+            1,
+            3,
+            D("10.00"),
+        )
+        assert [
+            (d.sku, d.qty, d.value, d.oldest_days)
+            for d in defective_stock(session, today=TODAY + timedelta(days=5))
+        ] == [("A", 1, D("4.00"), 5)]
         with pytest.raises(NotFound):
             returnable_lines(session, "SO-2026-99999")
     shop.dispose("A", 1, "write_off")
@@ -112,9 +148,18 @@ def test_invoice_list_paid_credited_open_and_overdue(shop: Shop) -> None:
     with shop.db.read() as session:
         first = invoice_row(session, "INV-2026-00001", today=TODAY)
         assert (first.order, first.customer, first.net, first.tax, first.gross) == (
-            "SO-2026-00001", "Customer ACME", D("40.00"), D("7.60"), D("47.60"))
+            "SO-2026-00001",
+            "Customer ACME",
+            D("40.00"),
+            D("7.60"),
+            D("47.60"),
+        )
         assert (first.paid, first.credited, first.open, first.overdue) == (
-            D("20.00"), D("11.90"), D("15.70"), False)
+            D("20.00"),
+            D("11.90"),
+            D("15.70"),
+            False,
+        )
         late = invoice_row(session, "INV-2026-00001", today=first.due_date + timedelta(days=1))
         assert late.overdue
         open_numbers = [r.number for r in invoice_rows(session, open_only=True)]
@@ -122,7 +167,9 @@ def test_invoice_list_paid_credited_open_and_overdue(shop: Shop) -> None:
         # SO1, SO2, the receipt's two, and SO3's last unit served by the returned one
         assert len(invoice_rows(session)) == 5
         assert [r.number for r in invoice_rows(session, text="BOLT")] == [
-            "INV-2026-00003", "INV-2026-00002"]
+            "INV-2026-00003",
+            "INV-2026-00002",
+        ]
         assert invoice_order(session, "INV-2026-00002") == "SO-2026-00002"
         with pytest.raises(NotFound):
             invoice_order(session, "INV-2026-99999")

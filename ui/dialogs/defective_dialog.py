@@ -32,8 +32,15 @@ ACTIONS = {"write_off": "Write off", "supplier_return": "Return to supplier"}
 
 
 class DefectiveDialog(QDialog):
-    def __init__(self, db: Database, ops: Ops, events: ShopEvents, row: DefectiveRow, action: str,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        ops: Ops,
+        events: ShopEvents,
+        row: DefectiveRow,
+        action: str,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.db, self.ops, self.events, self.row, self.action = db, ops, events, row, action
         self.result = None
@@ -89,17 +96,26 @@ class DefectiveDialog(QDialog):
         layout.addWidget(self.buttons)
 
     def save(self) -> None:
-        supplier = code_of(self.supplier.currentText()) if self.action == "supplier_return" else None
+        supplier = (
+            code_of(self.supplier.currentText()) if self.action == "supplier_return" else None
+        )
         if self.action == "supplier_return" and not supplier:
             self.error.show_message("Choose the supplier who takes the goods back.")
             return
-        db, sku, qty, action, note = self.db, self.row.sku, self.qty.value(), self.action, self.note.text()
+        db, sku, qty, action, note = (
+            self.db,
+            self.row.sku,
+            self.qty.value(),
+            self.action,
+            self.note.text(),
+        )
         self.error.clear_message()
         self.ok_button.setEnabled(False)
         self.ops.write(
             self,
             lambda: services.dispose_defective(db, sku, qty, action, supplier=supplier, note=note),
-            self._saved, self._failed,
+            self._saved,
+            self._failed,
         )
 
     def _saved(self, result) -> None:  # type: ignore[no-untyped-def]

@@ -6,12 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from PySide6.QtCore import QDate, QStringListModel, Qt
+from PySide6.QtCore import QDate, QEvent, QObject, QStringListModel, Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QCompleter,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -30,10 +30,17 @@ from app.errors import InvalidInput
 from app.queries.stock import product_search, stock_for, supplier_search
 from db.session import Database
 from ui.events import ShopEvents
-from ui.models.table import Column, RowsModel
+from ui.models.table import Column, Formatter, RowsModel
 from ui.ops import Ops
-from ui.tabs._kit import ErrorLabel, debounced, selected_row, shop_currency, show_failure, table_view
-from ui.models.table import Formatter
+from ui.tabs._kit import (
+    ErrorLabel,
+    date_edit,
+    debounced,
+    selected_row,
+    shop_currency,
+    show_failure,
+    table_view,
+)
 
 SEP = " — "
 
@@ -56,8 +63,14 @@ def code_of(text: str) -> str:
 
 
 class PurchaseDialog(QDialog):
-    def __init__(self, db: Database, ops: Ops, events: ShopEvents, for_order: str | None = None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        ops: Ops,
+        events: ShopEvents,
+        for_order: str | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.db, self.ops, self.events = db, ops, events
         self.number: str | None = None
@@ -81,8 +94,7 @@ class PurchaseDialog(QDialog):
         self.project = QLineEdit()
         self.project.setPlaceholderText("optional")
         self.has_expected = QCheckBox("Expected on")
-        self.expected = QDateEdit(QDate.currentDate().addDays(7))
-        self.expected.setCalendarPopup(True)
+        self.expected = date_edit(QDate.currentDate().addDays(7))
         self.expected.setEnabled(False)
         self.has_expected.toggled.connect(self.expected.setEnabled)
         expected_row = QHBoxLayout()
@@ -118,7 +130,8 @@ class PurchaseDialog(QDialog):
         self.cost.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.add_button = QPushButton("&Add line")
         self.add_button.clicked.connect(self.add_line)
-        self.cost.returnPressed.connect(self.add_line)
+        for field in (self.product, self.cost, self.qty):
+            field.installEventFilter(self)
         pick = QHBoxLayout()
         pick.addWidget(QLabel("Product:"))
         pick.addWidget(self.product, 3)
@@ -130,10 +143,15 @@ class PurchaseDialog(QDialog):
 
         currency = shop_currency(db)
         self.lines = RowsModel(
-            [Column("SKU", lambda r: r.sku, width=12), Column("Product", lambda r: r.name, width=28),
-             Column("Qty", lambda r: r.qty, "qty"), Column("Unit cost", lambda r: r.unit_cost, "money"),
-             Column("Amount", lambda r: r.amount, "money")],
-            Formatter(currency), parent=self,
+            [
+                Column("SKU", lambda r: r.sku, width=12),
+                Column("Product", lambda r: r.name, width=28),
+                Column("Qty", lambda r: r.qty, "qty"),
+                Column("Unit cost", lambda r: r.unit_cost, "money"),
+                Column("Amount", lambda r: r.amount, "money"),
+            ],
+            Formatter(currency),
+            parent=self,
         )
         self.lines_view = table_view(self.lines, self, sortable=False, stretch=1)
         self.lines_view.setMinimumHeight(150)
@@ -141,6 +159,7 @@ class PurchaseDialog(QDialog):
         self.remove_button.clicked.connect(self.remove_line)
         self.total = QLabel()
         self.total.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.total.setStyleSheet("font-weight: 600;")
         self._currency = currency
         below = QHBoxLayout()
         below.addWidget(self.remove_button)
@@ -159,7 +178,6 @@ class PurchaseDialog(QDialog):
         )
         self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
         self.save_button.setText("&Create purchase order")
-        self.save_button.setAutoDefault(False)
         self.add_button.setAutoDefault(False)
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
@@ -170,6 +188,21 @@ class PurchaseDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
         self._update_total()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        # Enter in the line fields adds the line; it must not also save the purchase
+        if (
+            watched in (self.product, self.cost, self.qty)
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        ):
+            if watched is self.cost:
+                self.add_line()
+            else:
+                self.focusNextChild()
+            return True
+        return super().eventFilter(watched, event)
 
     # -- products
     def _search_products(self) -> None:
@@ -218,7 +251,7 @@ class PurchaseDialog(QDialog):
 
     def _update_total(self) -> None:
         total = sum((r.amount for r in self.lines.rows), Decimal(0))
-        self.total.setText(f"Total: <b>{formatting.money(total, self._currency)}</b>")
+        self.total.setText(f"Total: {formatting.money(total, self._currency)}")
         self.save_button.setEnabled(bool(self.lines.rows))
 
     # -- saving
@@ -236,8 +269,15 @@ class PurchaseDialog(QDialog):
         self.error.clear_message()
 
         def job():  # type: ignore[no-untyped-def]
-            return services.create_purchase(db, supplier, lines, for_order=for_order,
-                                            project=project, expected=expected, note=note)
+            return services.create_purchase(
+                db,
+                supplier,
+                lines,
+                for_order=for_order,
+                project=project,
+                expected=expected,
+                note=note,
+            )
 
         self.ops.write(self, job, self._saved, self._failed)
 

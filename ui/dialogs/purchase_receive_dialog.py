@@ -33,8 +33,9 @@ class PurchaseReceiveDialog(QDialog):
 
     open_document = Signal(str)
 
-    def __init__(self, db: Database, ops: Ops, events: ShopEvents, number: str,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, db: Database, ops: Ops, events: ShopEvents, number: str, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.db, self.ops, self.events, self.purchase = db, ops, events, number
         self.result = None
@@ -52,8 +53,10 @@ class PurchaseReceiveDialog(QDialog):
         titles = ("SKU", "Product", "Ordered", "Received", "Open", "Receive now")
         for col, title in enumerate(titles):
             label = QLabel(f"<b>{title}</b>")
-            if col >= 2:
-                label.setAlignment(Qt.AlignmentFlag.AlignRight)
+            label.setAlignment(
+                (Qt.AlignmentFlag.AlignRight if col >= 2 else Qt.AlignmentFlag.AlignLeft)
+                | Qt.AlignmentFlag.AlignBottom
+            )
             grid.addWidget(label, 0, col)
         self.spins: list[tuple[str, QSpinBox]] = []
         for row, line in enumerate(detail.lines, start=1):
@@ -73,6 +76,7 @@ class PurchaseReceiveDialog(QDialog):
             grid.addWidget(spin, row, 5)
             self.spins.append((line.sku, spin))
         grid.setColumnStretch(1, 1)
+        grid.setRowStretch(len(detail.lines) + 1, 1)  # rows packed at the top
         lines_box = QWidget()
         lines_box.setLayout(grid)
         scroll = QScrollArea()
@@ -88,12 +92,15 @@ class PurchaseReceiveDialog(QDialog):
         self.summary.setWordWrap(True)
         self.summary.hide()
         self.served = RowsModel(
-            [Column("Order", lambda s: s.order_number, width=15),
-             Column("SKU", lambda s: s.sku, width=12),
-             Column("Qty", lambda s: s.qty, "qty"),
-             Column("Delivery", lambda s: s.delivery, width=15),
-             Column("Invoice", lambda s: s.invoice, width=15)],
-            Formatter(self._currency), parent=self,
+            [
+                Column("Order", lambda s: s.order_number, width=15),
+                Column("SKU", lambda s: s.sku, width=12),
+                Column("Qty", lambda s: s.qty, "qty"),
+                Column("Delivery", lambda s: s.delivery, width=15),
+                Column("Invoice", lambda s: s.invoice, width=15),
+            ],
+            Formatter(self._currency),
+            parent=self,
         )
         self.served_box = QGroupBox("Served from this receipt (double-click to open)")
         served_layout = QVBoxLayout(self.served_box)
@@ -115,7 +122,7 @@ class PurchaseReceiveDialog(QDialog):
         layout.addWidget(heading)
         layout.addWidget(scroll)
         note_row = QGridLayout()
-        note_row.addWidget(QLabel("&Note:"), 0, 0)
+        note_row.addWidget(QLabel("&Note:", buddy=self.note), 0, 0)
         note_row.addWidget(self.note, 0, 1)
         layout.addLayout(note_row)
         layout.addWidget(self.error)
@@ -145,8 +152,12 @@ class PurchaseReceiveDialog(QDialog):
         self.receive_button.setEnabled(False)
         self.receive_button.setText("Receiving…")
         db, number, note = self.db, self.purchase, self.note.text()
-        self.ops.write(self, lambda: services.receive_purchase(db, number, items, note=note),
-                       self._received, self._failed)
+        self.ops.write(
+            self,
+            lambda: services.receive_purchase(db, number, items, note=note),
+            self._received,
+            self._failed,
+        )
 
     def _received(self, result) -> None:  # type: ignore[no-untyped-def]
         self.result = result

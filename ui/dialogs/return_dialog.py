@@ -4,7 +4,8 @@ dialog shows the credit note(s) issued."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -38,8 +39,14 @@ from ui.tabs._kit import ErrorLabel, shop_currency, show_failure
 class ReturnDialog(QDialog):
     open_document = Signal(str)
 
-    def __init__(self, db: Database, ops: Ops, events: ShopEvents, order_number: str | None = None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        ops: Ops,
+        events: ShopEvents,
+        order_number: str | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.db, self.ops, self.events = db, ops, events
         self.order: str | None = None
@@ -53,7 +60,7 @@ class ReturnDialog(QDialog):
         self.load_button = QPushButton("&Find")
         self.load_button.setAutoDefault(False)
         self.load_button.clicked.connect(self.load)
-        self.document.returnPressed.connect(self.load)
+        self.document.installEventFilter(self)
         find = QHBoxLayout()
         find.addWidget(QLabel("Return on:"))
         find.addWidget(self.document, 1)
@@ -120,6 +127,13 @@ class ReturnDialog(QDialog):
         if order_number:
             self.load()
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        # Enter in the number field finds the order; it must not also press a dialog button
+        if watched is self.document and _is_enter(event):
+            self.load()
+            return True
+        return super().eventFilter(watched, event)
+
     # -- finding the order
     def load(self) -> None:
         text = self.document.text().strip()
@@ -150,20 +164,38 @@ class ReturnDialog(QDialog):
             self.order_label.clear()
             self.save_button.setEnabled(False)
             return
-        via = "" if order == self.document.text().strip() else f" (invoice {self.document.text().strip()})"
+        via = (
+            ""
+            if order == self.document.text().strip()
+            else f" (invoice {self.document.text().strip()})"
+        )
         self.order_label.setText(f"Order <b>{order}</b>{via}")
-        titles = ("SKU", "Description", "Delivered", "Returned", "Returnable", "Unit price", "Return")
+        titles = (
+            "SKU",
+            "Description",
+            "Delivered",
+            "Returned",
+            "Returnable",
+            "Unit price",
+            "Return",
+        )
         for col, title in enumerate(titles):
             label = QLabel(f"<b>{title}</b>")
-            if col >= 2:
-                label.setAlignment(Qt.AlignmentFlag.AlignRight)
+            label.setAlignment(
+                (Qt.AlignmentFlag.AlignRight if col >= 2 else Qt.AlignmentFlag.AlignLeft)
+                | Qt.AlignmentFlag.AlignBottom
+            )
             self.grid.addWidget(label, 0, col)
         right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         for row, line in enumerate(lines, start=1):
             self.grid.addWidget(QLabel(line.sku), row, 0)
             self.grid.addWidget(QLabel(line.description), row, 1)
-            values = (formatting.number(line.delivered), formatting.number(line.returned),
-                      formatting.number(line.returnable), formatting.money(line.unit_price, self._currency))
+            values = (
+                formatting.number(line.delivered),
+                formatting.number(line.returned),
+                formatting.number(line.returnable),
+                formatting.money(line.unit_price, self._currency),
+            )
             for col, value in enumerate(values, start=2):
                 cell = QLabel(value)
                 cell.setAlignment(right)
@@ -203,9 +235,11 @@ class ReturnDialog(QDialog):
         self.save_button.setEnabled(False)
         self.ops.write(
             self,
-            lambda: services.create_return(db, order, items, condition=condition, reason=reason,
-                                           note=note),
-            self._saved, self._failed,
+            lambda: services.create_return(
+                db, order, items, condition=condition, reason=reason, note=note
+            ),
+            self._saved,
+            self._failed,
         )
 
     def _saved(self, result) -> None:  # type: ignore[no-untyped-def]
@@ -213,17 +247,27 @@ class ReturnDialog(QDialog):
         self.events.emit_changes(result.changes)
         for spin in self.spins.values():
             spin.setEnabled(False)
-        for widget in (self.document, self.load_button, self.sellable, self.defective,
-                       self.reason, self.note):
+        for widget in (
+            self.document,
+            self.load_button,
+            self.sellable,
+            self.defective,
+            self.reason,
+            self.note,
+        ):
             widget.setEnabled(False)
         notes = ", ".join(f'<a href="{n}">{n}</a>' for n in result.credit_notes) or "none"
-        text = (f"<b>Return {result.number}</b> saved ({result.condition}). "
-                f"Credit note{'s' if len(result.credit_notes) != 1 else ''}: {notes}, "
-                f"{formatting.money(result.credited, self._currency)} credited.")
+        text = (
+            f"<b>Return {result.number}</b> saved ({result.condition}). "
+            f"Credit note{'s' if len(result.credit_notes) != 1 else ''}: {notes}, "
+            f"{formatting.money(result.credited, self._currency)} credited."
+        )
         if result.served:
             orders = sorted({s.order_number for s in result.served})
-            text += f"<br>The returned goods served waiting order{'s' if len(orders) != 1 else ''}: " + ", ".join(
-                f'<a href="{o}">{o}</a>' for o in orders)
+            text += (
+                f"<br>The returned goods served waiting order{'s' if len(orders) != 1 else ''}: "
+                + ", ".join(f'<a href="{o}">{o}</a>' for o in orders)
+            )
         self.outcome.setText(text)
         self.outcome.show()
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).hide()
@@ -240,3 +284,11 @@ def _wrap(layout) -> QWidget:  # type: ignore[no-untyped-def]
     layout.setContentsMargins(0, 0, 0, 0)
     widget.setLayout(layout)
     return widget
+
+
+def _is_enter(event: QEvent) -> bool:
+    return (
+        event.type() == QEvent.Type.KeyPress
+        and isinstance(event, QKeyEvent)
+        and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+    )

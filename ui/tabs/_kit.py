@@ -36,7 +36,9 @@ class LazyTab(QWidget):
     #: Changes fields this tab shows (any one set means: re-query)
     CONCERNS: tuple[str, ...] = ()
 
-    def __init__(self, db: Database, events: ShopEvents, ops: Ops, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, db: Database, events: ShopEvents, ops: Ops, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.db, self.events, self.ops = db, events, ops
         self.fmt = Formatter(shop_currency(db))
@@ -80,6 +82,13 @@ class LazyTab(QWidget):
         self.ops.read(self, run, finish)
 
 
+def plural(count: int, noun: str) -> str:
+    """3 -> '3 returns', 1 -> '1 return' (the shop's lists are English for now)."""
+    from app import formatting
+
+    return f"{formatting.number(count)} {noun}{'' if count == 1 else 's'}"
+
+
 def debounced(parent: QWidget, slot: Callable[[], None], msecs: int = DEBOUNCE_MS) -> QTimer:
     timer = QTimer(parent)
     timer.setSingleShot(True)
@@ -95,8 +104,13 @@ class SortProxy(QSortFilterProxyModel):
         self.setSortCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
 
 
-def table_view(model: RowsModel, parent: QWidget | None = None, *, sortable: bool = True,
-               stretch: int | None = None) -> QTableView:
+def table_view(
+    model: RowsModel,
+    parent: QWidget | None = None,
+    *,
+    sortable: bool = True,
+    stretch: int | None = None,
+) -> QTableView:
     """A read-only, row-selecting table over `model` with widths from the columns' hints."""
     view = QTableView(parent)
     if sortable:
@@ -129,8 +143,14 @@ def size_columns(view: QTableView, model: RowsModel) -> None:
     char = metrics.horizontalAdvance("0")
     for i, column in enumerate(model.columns):
         title = metrics.horizontalAdvance(column.title) + 28  # room for the sort arrow
-        hint = column.width or {"money": 12, "qty": 8, "number": 8, "percent": 8, "date": 10,
-                                "datetime": 16}.get(column.kind, 14)
+        hint = column.width or {
+            "money": 12,
+            "qty": 8,
+            "number": 8,
+            "percent": 8,
+            "date": 10,
+            "datetime": 16,
+        }.get(column.kind, 14)
         view.setColumnWidth(i, max(title, hint * char + 12))
 
 

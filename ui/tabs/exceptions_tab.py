@@ -32,8 +32,15 @@ DOCUMENT_ROLE = Qt.ItemDataRole.UserRole + 10
 HEADERS = ["Document", "What", "Age (days)", "Amount", "Qty"]
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 # the order the kinds are listed in: money first, then customers waiting, then housekeeping
-ORDER = ["overdue_invoice", "negative_margin", "late_order", "pending_old", "not_invoiced",
-         "late_purchase", "defective_waiting"]
+ORDER = [
+    "overdue_invoice",
+    "negative_margin",
+    "late_order",
+    "pending_old",
+    "not_invoiced",
+    "late_purchase",
+    "defective_waiting",
+]
 
 
 class ExceptionsTab(LazyTab):
@@ -41,7 +48,9 @@ class ExceptionsTab(LazyTab):
     # every kind of change can create or settle an exception (thresholds are settings)
     CONCERNS = ("orders", "stock", "invoices", "purchases", "returns", "catalog")
 
-    def __init__(self, db: Database, events: ShopEvents, ops: Ops, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, db: Database, events: ShopEvents, ops: Ops, parent: QWidget | None = None
+    ) -> None:
         super().__init__(db, events, ops, parent)
         self.kind = QComboBox()
         self.kind.addItem("All kinds", None)
@@ -61,8 +70,9 @@ class ExceptionsTab(LazyTab):
         self.model = QStandardItemModel(0, len(HEADERS), self)
         self.model.setHorizontalHeaderLabels(HEADERS)
         for col in (2, 3, 4):
-            self.model.setHeaderData(col, Qt.Orientation.Horizontal, _RIGHT,
-                                     Qt.ItemDataRole.TextAlignmentRole)
+            self.model.setHeaderData(
+                col, Qt.Orientation.Horizontal, _RIGHT, Qt.ItemDataRole.TextAlignmentRole
+            )
         self.view = QTreeView()
         self.view.setModel(self.model)
         self.view.setUniformRowHeights(True)
@@ -90,7 +100,9 @@ class ExceptionsTab(LazyTab):
         self.rows: list[ExceptionRow] = []
         self._collapsed: set[str] = set()
         self.view.collapsed.connect(lambda i: self._collapsed.add(str(i.data(DOCUMENT_ROLE + 1))))
-        self.view.expanded.connect(lambda i: self._collapsed.discard(str(i.data(DOCUMENT_ROLE + 1))))
+        self.view.expanded.connect(
+            lambda i: self._collapsed.discard(str(i.data(DOCUMENT_ROLE + 1)))
+        )
 
     def refresh(self) -> None:
         super().refresh()
@@ -116,9 +128,17 @@ class ExceptionsTab(LazyTab):
                 continue
             shown += len(items)
             amount = sum((r.amount for r in items if r.amount is not None), Decimal(0))
-            group = [QStandardItem(f"{KINDS.get(kind, kind)} ({len(items)})"), QStandardItem(""),
-                     QStandardItem(""), _number_item(amount if any(r.amount is not None for r in items) else None, True, self.fmt.currency),
-                     QStandardItem("")]
+            group = [
+                QStandardItem(f"{KINDS.get(kind, kind)} ({len(items)})"),
+                QStandardItem(""),
+                QStandardItem(""),
+                _number_item(
+                    amount if any(r.amount is not None for r in items) else None,
+                    True,
+                    self.fmt.currency,
+                ),
+                QStandardItem(""),
+            ]
             for item in group:
                 item.setFont(bold)
                 item.setEditable(False)
@@ -132,12 +152,15 @@ class ExceptionsTab(LazyTab):
         # the group titles are in the first column: make it wide enough for the longest
         metrics = QFontMetrics(bold)
         titles = [self.model.item(i, 0).text() for i in range(self.model.rowCount())]
-        needed = max([metrics.horizontalAdvance(t) for t in titles] + [0]) + 2 * self.view.indentation()
+        needed = (
+            max([metrics.horizontalAdvance(t) for t in titles] + [0]) + 2 * self.view.indentation()
+        )
         self.view.setColumnWidth(0, max(needed + 16, self._min_first))
         total = len(self.rows)
         self.summary.setText(
-            "Nothing needs attention." if not total else
-            f"{formatting.number(total)} things need attention"
+            "Nothing needs attention."
+            if not total
+            else f"{formatting.number(total)} things need attention"
             + ("" if wanted is None else f", {formatting.number(shown)} shown")
         )
 

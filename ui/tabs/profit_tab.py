@@ -42,12 +42,29 @@ from ui.models.table import Column, Formatter, RowsModel  # noqa: E402
 from ui.ops import Ops  # noqa: E402
 from ui.tabs._kit import LazyTab, date_edit, source_row, table_view  # noqa: E402
 
-DIMENSIONS = [("order", "Order"), ("customer", "Customer"), ("project", "Project"),
-              ("product", "Product"), ("month", "Month")]
-KEY_TITLES = {"order": "Order", "customer": "Customer no.", "project": "Project",
-              "product": "SKU", "month": "Month"}
-PERIODS = ["All dates", "This month", "Last month", "This year", "Last year", "Last 12 months",
-           "Custom"]
+DIMENSIONS = [
+    ("order", "Order"),
+    ("customer", "Customer"),
+    ("project", "Project"),
+    ("product", "Product"),
+    ("month", "Month"),
+]
+KEY_TITLES = {
+    "order": "Order",
+    "customer": "Customer no.",
+    "project": "Project",
+    "product": "SKU",
+    "month": "Month",
+}
+PERIODS = [
+    "All dates",
+    "This month",
+    "Last month",
+    "This year",
+    "Last year",
+    "Last 12 months",
+    "Custom",
+]
 TOP = 15
 
 
@@ -72,7 +89,7 @@ def name_of(row: ProfitRow) -> str:
     label = row.label or ""
     for sep in (" · ", " — ", " - "):
         if row.key and label.startswith(row.key + sep):
-            return label[len(row.key) + len(sep):]
+            return label[len(row.key) + len(sep) :]
     return "" if label == row.key else label
 
 
@@ -120,25 +137,45 @@ class ProfitChart(FigureCanvasQTAgg):
         locale = formatting.user_locale()
         if not top:
             ax.set_axis_off()
-            ax.text(0.5, 0.5, "No sales in this period", ha="center", va="center",
-                    transform=ax.transAxes, color="#666666")
+            ax.text(
+                0.5,
+                0.5,
+                "No sales in this period",
+                ha="center",
+                va="center",
+                transform=ax.transAxes,
+                color="#666666",
+            )
             self.draw_idle()
             return
         ax.set_axis_on()
-        labels = [label for label, _ in reversed(self.bars)]
-        values = [float(value) for _, value in reversed(self.bars)]
+        labels = [label for label, _ in self.bars]
+        values = [float(value) for _, value in self.bars]
+        # a fixed number of slots, largest at the top: a few bars stay bars, not slabs
+        slots = max(len(values), 8)
+        positions = [slots - 1 - i for i in range(len(values))]
         colors = ["#2e7d32" if v >= 0 else "#c62828" for v in values]
-        bars = ax.barh(range(len(values)), values, color=colors, height=0.65)
-        ax.set_yticks(range(len(values)), labels, fontsize=8)
-        ax.xaxis.set_major_formatter(FuncFormatter(
-            lambda x, _pos: format_currency(x, currency, format="¤#,##0", locale=locale,
-                                            currency_digits=False)))
+        bars = ax.barh(positions, values, color=colors, height=0.65)
+        ax.set_yticks(positions, labels, fontsize=8)
+        ax.set_ylim(-0.5, slots - 0.5)
+        ax.xaxis.set_major_formatter(
+            FuncFormatter(
+                lambda x, _pos: format_currency(
+                    x, currency, format="¤#,##0", locale=locale, currency_digits=False
+                )
+            )
+        )
         ax.tick_params(axis="x", labelsize=8)
         ax.axvline(0, color="#888888", linewidth=0.8)
-        ax.set_title(f"Top {len(top)} by profit ({dict(DIMENSIONS)[by].lower()})", fontsize=9,
-                     loc="left")
-        ax.bar_label(bars, labels=[formatting.money(Decimal(str(round(v, 2))), currency)
-                                   for v in values], padding=3, fontsize=7)
+        ax.set_title(
+            f"Top {len(top)} by profit ({dict(DIMENSIONS)[by].lower()})", fontsize=9, loc="left"
+        )
+        ax.bar_label(
+            bars,
+            labels=[formatting.money(Decimal(str(round(v, 2))), currency) for v in values],
+            padding=3,
+            fontsize=7,
+        )
         low, high = min(0.0, *values), max(0.0, *values)
         span = (high - low) or 1.0
         ax.set_xlim(low - (0.18 * span if low < 0 else 0), high + 0.18 * span)  # room for labels
@@ -163,7 +200,9 @@ class ProfitTab(LazyTab):
     open_document = Signal(str)
     CONCERNS = ("invoices", "returns", "stock", "orders", "catalog")
 
-    def __init__(self, db: Database, events: ShopEvents, ops: Ops, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, db: Database, events: ShopEvents, ops: Ops, parent: QWidget | None = None
+    ) -> None:
         super().__init__(db, events, ops, parent)
         self.by = QComboBox()
         for key, title in DIMENSIONS:
@@ -281,15 +320,20 @@ class ProfitTab(LazyTab):
         self.status.setText(
             f"{formatting.number(len(report.rows))} rows, profit "
             f"{formatting.money(report.totals.profit, self.fmt.currency)}"
-            + (f" (in {self.seconds:.1f} s)" if self.seconds is not None and self.seconds >= 0.5 else "")
+            + (
+                f" (in {self.seconds:.1f} s)"
+                if self.seconds is not None and self.seconds >= 0.5
+                else ""
+            )
         )
 
     # -- export
     def choose_export(self) -> None:
         by = self.dimension()
         suggested = str(Path.home() / f"profit-by-{by}-{date.today().isoformat()}.xlsx")
-        path, _ = QFileDialog.getSaveFileName(self, "Export profit to Excel", suggested,
-                                              "Excel workbook (*.xlsx)")
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export profit to Excel", suggested, "Excel workbook (*.xlsx)"
+        )
         if path:
             if not path.lower().endswith(".xlsx"):
                 path += ".xlsx"

@@ -26,7 +26,7 @@ from ui.dialogs.purchase_receive_dialog import PurchaseReceiveDialog
 from ui.events import ShopEvents
 from ui.models.table import Column, RowsModel
 from ui.ops import Ops
-from ui.tabs._kit import LazyTab, debounced, selected_row, source_row, table_view
+from ui.tabs._kit import LazyTab, debounced, plural, selected_row, source_row, table_view
 
 _STATUS_COLORS = {"received": None, "cancelled": QColor("#eeeeee")}
 
@@ -79,7 +79,9 @@ class PurchasesTab(LazyTab):
     open_document = Signal(str)
     CONCERNS = ("purchases", "stock", "orders", "catalog")
 
-    def __init__(self, db: Database, events: ShopEvents, ops: Ops, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, db: Database, events: ShopEvents, ops: Ops, parent: QWidget | None = None
+    ) -> None:
         super().__init__(db, events, ops, parent)
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search number, supplier, sales order or project")
@@ -121,7 +123,8 @@ class PurchasesTab(LazyTab):
         self.served_view = table_view(self.served, self)
         self.served_view.doubleClicked.connect(self._open_served)
         self.receipts_view.doubleClicked.connect(
-            lambda index: self._emit(source_row(self.receipts_view, index), "number"))
+            lambda index: self._emit(source_row(self.receipts_view, index), "number")
+        )
         self.detail_tabs = QTabWidget()
         self.detail_tabs.addTab(self.lines_view, "Lines")
         self.detail_tabs.addTab(self.receipts_view, "Receipts")
@@ -157,8 +160,9 @@ class PurchasesTab(LazyTab):
         self._pending_select = None
         self.model.set_rows(rows)
         open_count = sum(1 for r in rows if r.status in ("open", "partly received"))
-        self.count.setText(f"{formatting.number(len(rows))} purchase orders, "
-                           f"{formatting.number(open_count)} open")
+        self.count.setText(
+            f"{plural(len(rows), 'purchase order')}, {formatting.number(open_count)} open"
+        )
         if keep is not None:
             self.select(keep)
         if not self.view.selectionModel().hasSelection():
@@ -238,15 +242,18 @@ class PurchasesTab(LazyTab):
             return
         number = self.detail.number
         answer = QMessageBox.question(
-            self, "Cancel purchase order",
-            f"Stop waiting for what {number} has not delivered yet?\n"
-            "Received goods stay received.",
+            self,
+            "Cancel purchase order",
+            f"Stop waiting for what {number} has not delivered yet?\nReceived goods stay received.",
         )
         if answer != QMessageBox.StandardButton.Yes:
             return
         db = self.db
-        self.ops.write(self, lambda: services.cancel_purchase(db, number),
-                       lambda result: self.events.emit_changes(result.changes))
+        self.ops.write(
+            self,
+            lambda: services.cancel_purchase(db, number),
+            lambda result: self.events.emit_changes(result.changes),
+        )
 
     # -- opening documents
     def _emit(self, row, attr: str) -> None:  # type: ignore[no-untyped-def]

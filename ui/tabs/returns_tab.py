@@ -26,7 +26,7 @@ from ui.dialogs.return_dialog import ReturnDialog
 from ui.events import ShopEvents
 from ui.models.table import Column, RowsModel
 from ui.ops import Ops
-from ui.tabs._kit import LazyTab, debounced, selected_row, source_row, table_view
+from ui.tabs._kit import LazyTab, debounced, plural, selected_row, source_row, table_view
 
 RETURN_COLUMNS = [
     Column("Return", lambda r: r.number, width=15),
@@ -38,8 +38,12 @@ RETURN_COLUMNS = [
     Column("Units", lambda r: r.qty, "qty"),
     Column("Cost", lambda r: r.cost, "money"),
     Column("Credited", lambda r: r.credited, "money"),
-    Column("Credit notes", lambda r: ", ".join(r.credit_notes), width=16,
-           tooltip=lambda r: "\n".join(r.credit_notes) or None),
+    Column(
+        "Credit notes",
+        lambda r: ", ".join(r.credit_notes),
+        width=16,
+        tooltip=lambda r: "\n".join(r.credit_notes) or None,
+    ),
 ]
 DEFECTIVE_COLUMNS = [
     Column("SKU", lambda r: r.sku, width=12),
@@ -58,7 +62,9 @@ class ReturnsTab(LazyTab):
     open_document = Signal(str)
     CONCERNS = ("returns", "stock", "orders", "catalog")
 
-    def __init__(self, db: Database, events: ShopEvents, ops: Ops, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, db: Database, events: ShopEvents, ops: Ops, parent: QWidget | None = None
+    ) -> None:
         super().__init__(db, events, ops, parent)
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search return, order, customer, reason or credit note")
@@ -81,8 +87,11 @@ class ReturnsTab(LazyTab):
         self.defective = RowsModel(DEFECTIVE_COLUMNS, self.fmt, parent=self)
         self.defective_view = table_view(self.defective, self, stretch=1)
         self.defective_view.doubleClicked.connect(
-            lambda index: self._emit(source_row(self.defective_view, index), "sku"))
-        self.defective_view.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
+            lambda index: self._emit(source_row(self.defective_view, index), "sku")
+        )
+        self.defective_view.selectionModel().selectionChanged.connect(
+            lambda *_: self._update_buttons()
+        )
         self.write_off_button = QPushButton("&Write off…")
         self.write_off_button.clicked.connect(lambda: self.dispose("write_off"))
         self.supplier_button = QPushButton("Return to &supplier…")
@@ -119,14 +128,13 @@ class ReturnsTab(LazyTab):
         rows, defective = result
         keep = selected_row(self.defective_view)
         self.model.set_rows(rows)
-        self.count.setText(f"{formatting.number(len(rows))} returns")
+        self.count.setText(plural(len(rows), "return"))
         self.defective.set_rows(defective)
         units = sum(d.qty for d in defective)
         value = sum((d.value for d in defective), Decimal(0))
-        self.defective_total.setText(
-            f"{formatting.number(units)} units, {formatting.money(value, self.fmt.currency)} at cost"
-            if defective else "No defective stock."
-        )
+        worth = formatting.money(value, self.fmt.currency)
+        summary = f"{formatting.number(units)} units, {worth} at cost"
+        self.defective_total.setText(summary if defective else "No defective stock.")
         for row, d in enumerate(defective):
             if keep is not None and d.sku == keep.sku:
                 self.defective_view.selectRow(row)
