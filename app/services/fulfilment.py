@@ -128,6 +128,16 @@ def _build_queue_stmt(priority: bool, only: bool):  # type: ignore[no-untyped-de
     return stmt.order_by(*order_by)
 
 
+# Which of these products have any unserved line (the queue index's own condition).
+_WAITING = (
+    select(SalesOrderLine.product_id)
+    .distinct()
+    .where(
+        SalesOrderLine.product_id.in_(bindparam("ids", expanding=True)),
+        SalesOrderLine.qty_pending > SalesOrderLine.qty_allocated,
+    )
+)
+
 # The pending queue of one product in service order (back-to-back order first when given).
 _QUEUE = {(p, o): _build_queue_stmt(p, o) for p in (False, True) for o in (False, True)}
 
@@ -188,6 +198,11 @@ def serve_pending(
     product_ids = sorted(set(product_ids))
     available = _Available(session)
     available.load(product_ids)
+    if len(product_ids) > 8:  # a big receipt or import: one query finds who is waiting at all
+        waiting: set[int] = set()
+        for part in chunks(product_ids):
+            waiting.update(conn(session).execute(_WAITING, {"ids": list(part)}).scalars())
+        product_ids = [pid for pid in product_ids if pid in waiting]
     whole_order = _whole_order_loader(session, available)
     grants: list[Grant] = []
     served_whole: set[int] = set()  # ship-complete orders served in this pass

@@ -33,6 +33,7 @@ from app.services.fulfilment import (
     Outcome,
     ServedLine,
     _bump_products,
+    conn,
     load_layers,
     save_layers,
     serve_pending,
@@ -144,6 +145,11 @@ class ReceiptResult:
         return text
 
 
+_INSERT_RECEIPT_LINE = insert(ReceiptLine.__table__).returning(
+    ReceiptLine.__table__.c.id, sort_by_parameter_order=True
+)
+
+
 def _receive(
     session: Session,
     settings,  # type: ignore[no-untyped-def]
@@ -162,17 +168,18 @@ def _receive(
     session.add(receipt)
     session.flush([receipt])
     receipt_id = receipt.id
-    line_ids = session.scalars(
-        insert(ReceiptLine).returning(ReceiptLine.id, sort_by_parameter_order=True),
+    # Core on the session's connection: a 10,000-line import spends seconds in ORM bulk code.
+    line_ids = conn(session).execute(
+        _INSERT_RECEIPT_LINE,
         [
             {"receipt_id": receipt_id, "purchase_line_id": pl, "product_id": pid, "qty": q,
              "unit_cost": c}
             for pid, q, c, pl in lines
         ],
-    ).all()
+    ).scalars().all()
     for_order_id = po.for_order_id if po else None
-    session.execute(
-        insert(CostLayer),
+    conn(session).execute(
+        insert(CostLayer.__table__),
         [
             {"product_id": pid, "location": "sellable", "qty_in": q, "qty_remaining": q,
              "unit_cost": c, "receipt_line_id": rl, "for_order_id": for_order_id,
@@ -180,8 +187,8 @@ def _receive(
             for (pid, q, c, _), rl in zip(lines, line_ids, strict=True)
         ],
     )
-    session.execute(
-        insert(StockMove),
+    conn(session).execute(
+        insert(StockMove.__table__),
         [
             {"product_id": pid, "kind": "receipt", "from_location": "supplier",
              "to_location": "sellable", "qty": q, "cost": c * q, "receipt_line_id": rl,
