@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select, union_all
+from sqlalchemy import Integer, func, select, type_coerce, union_all
 from sqlalchemy.orm import Session
 
 from app.queries._sql import cents, money_from_cents
-from app.queries.profit import _branches
+from app.queries.profit import _grouped_branches
 from app.settings import load as load_settings
 from db.models import (
     CostLayer,
@@ -27,6 +27,9 @@ from db.models import (
     SalesOrderLine,
     Supplier,
 )
+
+_CENT = Decimal("0.01")
+_ZERO = Decimal("0.00")
 
 KINDS = {
     "pending_old": "Pending too long",
@@ -58,34 +61,40 @@ def exceptions(session: Session, today: date | None = None) -> list[ExceptionRow
     def add(kind: str, document: str, subject: str, age: int, amount=None, qty=None) -> None:  # type: ignore[no-untyped-def]
         rows.append(ExceptionRow(kind, KINDS[kind], document, subject, age, amount, qty))
 
-    # Pending lines older than the threshold (by order date), oldest first.
+    # Pending lines older than the threshold (by order date), oldest first. There can be
+    # tens of thousands: raw cents and integer arithmetic (line_net's half-up rounding).
     cutoff = today - timedelta(days=settings.pending_age_days)
     line = SalesOrderLine
-    for number, customer, sku, pending, order_date, price, discount in session.execute(
-        select(
-            SalesOrder.number,
-            Customer.name,
-            Product.sku,
-            line.qty_pending,
-            SalesOrder.order_date,
-            line.unit_price,
-            line.discount,
-        )
-        .join(SalesOrder, SalesOrder.id == line.order_id)
-        .join(Customer, Customer.id == SalesOrder.customer_id)
-        .join(Product, Product.id == line.product_id)
-        .where(line.qty_pending > 0, SalesOrder.order_date < cutoff)
-        .order_by(SalesOrder.order_date, SalesOrder.id)
-    ).tuples():
-        from app.money import line_net
-
-        add(
-            "pending_old",
-            number,
-            f"{customer}: {pending} × {sku} still pending",
-            (today - order_date).days,
-            line_net(pending, price, discount),
-            pending,
+    label = KINDS["pending_old"]
+    for number, customer, sku, pending, order_date, price_cents, discount_bp in (
+        session.connection().execute(
+            select(
+                SalesOrder.number,
+                Customer.name,
+                Product.sku,
+                line.qty_pending,
+                SalesOrder.order_date,
+                cents(line.unit_price),
+                type_coerce(line.discount, Integer),
+            )
+            .join(SalesOrder, SalesOrder.id == line.order_id)
+            .join(Customer, Customer.id == SalesOrder.customer_id)
+            .join(Product, Product.id == line.product_id)
+            .where(line.qty_pending > 0, SalesOrder.order_date < cutoff)
+            .order_by(SalesOrder.order_date, SalesOrder.id)
+        ).all()
+    ):
+        net_cents = (pending * price_cents * (10_000 - discount_bp) + 5_000) // 10_000
+        rows.append(
+            ExceptionRow(
+                "pending_old",
+                label,
+                number,
+                f"{customer}: {pending} × {sku} still pending",
+                (today - order_date).days,
+                net_cents * _CENT if net_cents else _ZERO,
+                pending,
+            )
         )
 
     # Orders past their promised date with something still pending.
@@ -178,8 +187,9 @@ def exceptions(session: Session, today: date | None = None) -> list[ExceptionRow
             int(qty),
         )
 
-    # Orders with negative profit so far.
-    parts = union_all(*_branches(False, None, None, None)).subquery()
+    # Orders with negative profit so far: the profit report's per-order sums (one grouped
+    # row per order and component), not one row per document line.
+    parts = union_all(*_grouped_branches("order", None, None, None)).subquery()
     profit_cents = (
         func.sum(parts.c.revenue)
         - func.sum(parts.c.credits)
@@ -187,16 +197,17 @@ def exceptions(session: Session, today: date | None = None) -> list[ExceptionRow
         + func.sum(parts.c.returned_cost)
         - func.sum(parts.c.defective_loss)
         + func.sum(parts.c.recoveries)
+    ).label("profit")
+    losing = (
+        select(parts.c.k, profit_cents).group_by(parts.c.k).having(profit_cents < 0).subquery()
     )
-    for number, customer, order_date, profit in session.execute(
-        select(SalesOrder.number, Customer.name, SalesOrder.order_date, profit_cents)
-        .select_from(parts)
-        .join(SalesOrder, SalesOrder.id == parts.c.order_id)
+    for number, customer, order_date, profit in session.connection().execute(
+        select(SalesOrder.number, Customer.name, SalesOrder.order_date, losing.c.profit)
+        .select_from(losing)
+        .join(SalesOrder, SalesOrder.id == losing.c.k)
         .join(Customer, Customer.id == SalesOrder.customer_id)
-        .group_by(SalesOrder.id, SalesOrder.number, Customer.name, SalesOrder.order_date)
-        .having(profit_cents < 0)
-        .order_by(profit_cents)
-    ).tuples():
+        .order_by(losing.c.profit, SalesOrder.id)
+    ).all():
         add(
             "negative_margin",
             number,

@@ -54,16 +54,20 @@ def order_ids(
     joined_customer = False
     if flt.text.strip():
         pattern = like(flt.text.strip())
-        stmt = stmt.join(Customer, Customer.id == SalesOrder.customer_id).outerjoin(
-            Project, Project.id == SalesOrder.project_id
+        # the few matching customers and projects first, so the orders are scanned once,
+        # without a join per order
+        customers = select(Customer.id).where(
+            or_(
+                Customer.code.ilike(pattern, escape="\\"),
+                Customer.name.ilike(pattern, escape="\\"),
+            )
         )
-        joined_customer = True
+        projects = select(Project.id).where(Project.name.ilike(pattern, escape="\\"))
         stmt = stmt.where(
             or_(
                 SalesOrder.number.ilike(pattern, escape="\\"),
-                Customer.code.ilike(pattern, escape="\\"),
-                Customer.name.ilike(pattern, escape="\\"),
-                Project.name.ilike(pattern, escape="\\"),
+                SalesOrder.customer_id.in_(customers.scalar_subquery()),
+                SalesOrder.project_id.in_(projects.scalar_subquery()),
             )
         )
     if flt.status:
@@ -94,20 +98,23 @@ def order_ids(
             stmt = stmt.join(Customer, Customer.id == SalesOrder.customer_id)
         key = Customer.name
     elif sort == "pending":
-        pending = (
-            select(func.sum(SalesOrderLine.qty_pending))
-            .where(SalesOrderLine.order_id == SalesOrder.id)
-            .correlate(SalesOrder)
-            .scalar_subquery()
+        # one grouped pass over the pending lines, not a correlated sum per order
+        waiting = (
+            select(SalesOrderLine.order_id, func.sum(SalesOrderLine.qty_pending).label("qty"))
+            .where(SalesOrderLine.qty_pending > 0)
+            .group_by(SalesOrderLine.order_id)
+            .subquery()
         )
-        key = pending
+        stmt = stmt.outerjoin(waiting, waiting.c.order_id == SalesOrder.id)
+        key = func.coalesce(waiting.c.qty, 0)
     else:
         raise InvalidInput(f"Orders can be sorted by {', '.join(SORT_KEYS)}.")
     if descending:
         stmt = stmt.order_by(key.desc(), SalesOrder.id.desc())
     else:
         stmt = stmt.order_by(key.asc(), SalesOrder.id.asc())
-    return list(session.scalars(stmt))
+    # plain Core rows: 100,000 ids without the ORM's per-row work
+    return [row[0] for row in session.connection().execute(stmt).all()]
 
 
 @dataclass(frozen=True)

@@ -63,33 +63,38 @@ def pending_queue(
     )
     if sku is not None:
         stmt = stmt.where(Product.sku == sku)
-    rows = session.execute(stmt).all()
-    incoming = _open_purchases(session, {r.product_id for r in rows})
+    # plain Core tuples and a tight loop: the whole queue can be 100,000 lines
+    rows = session.connection().execute(stmt).all()
+    incoming = _open_purchases(session, {r[1] for r in rows})
 
     result: list[PendingRow] = []
-    position: dict[int, int] = defaultdict(int)
-    queued: dict[int, int] = defaultdict(int)  # need so far, per product
-    for r in rows:
-        position[r.product_id] += 1
-        queued[r.product_id] += r.qty_pending - r.qty_allocated
-        free_now = max(r.on_hand - r.allocated, 0)
-        result.append(
+    append = result.append
+    current = None
+    place = queued = free_now = 0
+    purchases: list[tuple[date, int]] = []
+    for (line_id, product_id, sku_, name, number, customer, due, ordered, pending, allocated,
+         ship_complete, on_hand, product_allocated) in rows:
+        if product_id != current:  # rows come grouped by product (ordered by SKU)
+            current, place, queued = product_id, 0, 0
+            free_now = max(on_hand - product_allocated, 0)
+            purchases = incoming.get(product_id, [])
+        place += 1
+        queued += pending - allocated
+        append(
             PendingRow(
-                line_id=r.id,
-                sku=r.sku,
-                product=r.name,
-                position=position[r.product_id],
-                order=r.number,
-                customer=r.customer,
-                due_date=r.due_date,
-                order_date=r.order_date,
-                qty_pending=r.qty_pending,
-                qty_allocated=r.qty_allocated,
-                waiting_days=(today - r.order_date).days,
-                expected_date=_expected(
-                    incoming.get(r.product_id, []), queued[r.product_id] - free_now
-                ),
-                ship_complete=r.ship_complete,
+                line_id=line_id,
+                sku=sku_,
+                product=name,
+                position=place,
+                order=number,
+                customer=customer,
+                due_date=due,
+                order_date=ordered,
+                qty_pending=pending,
+                qty_allocated=allocated,
+                waiting_days=(today - ordered).days,
+                expected_date=_expected(purchases, queued - free_now) if purchases else None,
+                ship_complete=ship_complete,
             )
         )
     return result
