@@ -165,6 +165,22 @@ def test_stock_rows_become_one_receipt_with_layers_moves_and_serve_the_queue(db,
     assert order.number  # the order that waited was served by the import
 
 
+def test_a_big_stock_file_serves_the_one_product_someone_waits_for(db, files):
+    skus = [f"S{n:02d}" for n in range(12)]  # more than a handful: the "who waits" shortcut
+    path = write_csv(files / "p.csv", [["SKU", "Name", "Price"]] +
+                     [[sku, f"Product {sku}", "10"] for sku in skus])
+    apply(db, preview(db, "products", path))
+    services.add_customer(db, "ACME", "Acme")
+    services.create_order(db, "ACME", [LineInput("S10", 4)])
+    stock = write_csv(files / "stock.csv", [["SKU", "Qty", "Cost"]] +
+                      [[sku, "3", "2.00"] for sku in skus])
+    result = apply(db, preview(db, "stock", stock))
+    assert (result.received_units, result.served_lines, len(result.invoices)) == (36, 1, 1)
+    on_hand = {k: v[5] for k, v in products(db).items()}
+    assert on_hand["S10"] == 0 and on_hand["S09"] == 3
+    assert [r.name for r in run_checks(db) if not r.ok] == []
+
+
 def test_unknown_sku_in_a_stock_file_refuses_the_whole_file(db, files):
     services.add_product(db, "A", "Product A", "10.00")
     before = dump(db)
