@@ -426,7 +426,7 @@ def cmd_links(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     from app.queries.check import run_checks
 
-    results = run_checks(_db(args))
+    results = run_checks(_db(args), quick=args.quick)
     failed = [r for r in results if not r.ok]
     emit(args, {"ok": not failed, "checks": results}, lambda: "\n".join(
         f"{'ok  ' if r.ok else 'FAIL'}  {r.name}" + (f": {r.detail}" if r.detail and not r.ok else "")
@@ -586,4 +586,7 @@ def register(sub: Any) -> None:
     add_command(sub, "exceptions", cmd_exceptions, help="what is stuck, late, missed or overdue")
     p = add_command(sub, "links", cmd_links, help="the chain of documents linked to one")
     p.add_argument("number")
-    add_command(sub, "check", cmd_check, help="integrity and every invariant; exit 0 when all hold")
+    p = add_command(sub, "check", cmd_check,
+                    help="integrity and every invariant; exit 0 when all hold")
+    p.add_argument("--quick", action="store_true",
+                   help="SQLite's quick_check instead of the full integrity_check (large shops)")
