@@ -123,7 +123,8 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"row {self.row}" if self.row is not None else "file"
-        return f"{where}, {self.column}: {self.message}" if self.column else f"{where}: {self.message}"
+        column = f", {self.column}" if self.column else ""
+        return f"{where}{column}: {self.message}"
 
 
 @dataclass
@@ -174,9 +175,9 @@ class ImportPreview:
             return f"{name}: no rows to import."
         if self.kind == "stock":
             units = sum(r.values["qty"] for r in self.rows if r.action == "receive")
+            skipped = self.count("skip")
             return (f"{name}: {self.count('receive')} rows, {units} units to receive"
-                    + (f", {self.count('skip')} with quantity 0 skipped" if self.count("skip") else "")
-                    + ".")
+                    + (f", {skipped} with quantity 0 skipped" if skipped else "") + ".")
         return (f"{name}: {self.count('create')} new, {self.count('update')} to update "
                 f"({len(self.rows)} rows).")
 
@@ -459,7 +460,9 @@ def _map_columns(kind: str, headers: list[str]) -> tuple[dict[str, int], list[st
     return positions, ignored, problems
 
 
-def preview(db: Database, kind: str, path: str | Path, progress: Progress | None = None) -> ImportPreview:
+def preview(
+    db: Database, kind: str, path: str | Path, progress: Progress | None = None
+) -> ImportPreview:
     """Read the whole file and say, row by row, what would be created or updated and what
     is wrong. Writes nothing."""
     if kind not in KINDS:

@@ -5,8 +5,8 @@ Values live in the shop's own database (table `setting`), so a backup carries th
 
 from __future__ import annotations
 
-from collections.abc import Callable
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Any

@@ -1,4 +1,5 @@
-"""`shopdesk import`: text in the user's locale, JSON for scripts, exit 2 and no change on a bad file."""
+"""`shopdesk import`: text in the user's locale, JSON for scripts; a bad file exits 2 and
+changes nothing."""
 
 from __future__ import annotations
 

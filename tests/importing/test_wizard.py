@@ -1,4 +1,5 @@
-"""The first-start wizard: settings, then a product list previewed and imported off the GUI thread."""
+"""The first-start wizard: settings, then a product list previewed and imported off the GUI
+thread."""
 
 from __future__ import annotations
 

@@ -64,7 +64,8 @@ def test_save_settings_is_all_or_nothing_and_audited(db):
     assert load(db).shop_name == "My Shop"
     save_settings(db, {"shop_name": "Müller", "currency": "gbp", "pending_age_days": "7"})
     settings = load(db)
-    assert (settings.shop_name, settings.currency, settings.pending_age_days) == ("Müller", "GBP", 7)
+    assert (settings.shop_name, settings.currency, settings.pending_age_days) == (
+        "Müller", "GBP", 7)
     with db.read() as s:
         detail = s.scalars(
             select(AuditLog.detail).where(AuditLog.action == "save_settings")).one()

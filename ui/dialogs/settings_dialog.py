@@ -169,7 +169,7 @@ def build_form(parent: QWidget, rows: list[shop_settings.SettingRow], names: tup
             line = QHBoxLayout()
             line.addWidget(field.editor, 1)
             browse = QPushButton("Browse…", holder)
-            browse.clicked.connect(lambda _=False, f=field: _choose_logo(holder, f))
+            browse.clicked.connect(lambda _=False, f=field, h=holder: _choose_logo(h, f))
             line.addWidget(browse)
             column.addLayout(line)
         else:

@@ -12,7 +12,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QRunnable,
+    Qt,
+    QThreadPool,
+    Signal,
+    Slot,
+)
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -108,7 +117,7 @@ class PreviewModel(QAbstractTableModel):
             return self.data(index) or None
         if role == Qt.ItemDataRole.ForegroundRole and row.problems:
             return QBrush(QColor("#b00020"))
-        if role == Qt.ItemDataRole.TextAlignmentRole and column >= 2 and column - 2 < len(self.keys):
+        if role == Qt.ItemDataRole.TextAlignmentRole and 2 <= column < len(self.keys) + 2:
             if self.keys[column - 2] in ("price", "cost", "tax", "qty", "reorder_level"):
                 return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
