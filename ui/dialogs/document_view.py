@@ -134,7 +134,10 @@ class DocumentView(QDialog):
         layout.addWidget(self.view, 1)
         layout.addWidget(self.error)
         layout.addLayout(buttons)
-        events.changed.connect(lambda _c: self.load())
+        events.changed.connect(self._on_changed)  # a method: disconnected when the view closes
+        self.load()
+
+    def _on_changed(self, _changes: object) -> None:
         self.load()
 
     def _mark(self, doc: Any) -> Any:

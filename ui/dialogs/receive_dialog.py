@@ -224,4 +224,6 @@ class DefectiveDialog(_StockDialog):
     def save(self) -> None:
         db, sku, qty, reason = self.db, self.sku(), self.qty.value(), self.reason.text()
         self.run(lambda: services.mark_defective(db, sku, qty, reason),
-                 lambda r: f"{qty} × {sku} moved to defective stock ({r.number}).")
+                 lambda r: f"{qty} × {sku} moved to defective stock"
+                           + (f" ({r.number})" if r.number else "")
+                           + "; write it off or return it to the supplier on the Returns tab.")
