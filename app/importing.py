@@ -537,7 +537,11 @@ def _parse_cell(kind: str, key: str, cell: Any, text: str, separator: str,
             return resolve_tax_rate(cell, settings.tax_rates)
         if isinstance(cell, str) and not re.search(r"\d", cell):
             return resolve_tax_rate(cell, settings.tax_rates)  # refuses with the known names
-        return resolve_tax_rate(str(parse_number(cell, separator, "Tax rate")), {})
+        rate = resolve_tax_rate(str(parse_number(cell, separator, "Tax rate")), {})
+        if 0 < rate < 1:  # 0.19 from a spreadsheet means 19 %; no VAT rate is below 1 %
+            raise InvalidInput(f"{text} looks like a fraction; write the rate in percent "
+                               f"({rate * 100:.0f} for {rate * 100:.0f} %).")
+        return rate
     if key == "reorder_level":
         if empty:
             return None

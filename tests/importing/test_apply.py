@@ -39,6 +39,7 @@ def test_a_bad_file_lists_every_problem_and_changes_nothing(db, files):
         ["A-4", "", "1.00", "150", ""],
         ["A 5", "Spaced", "1.005", "super", "123"],
         ["OLD", "Old product", "6.00", "7", "4006381333931"],
+        ["A-6", "Fraction", "1.00", "0.19", ""],
     ])
     plan = preview(db, "products", path)
     assert problems(plan) == [
@@ -53,9 +54,10 @@ def test_a_bad_file_lists_every_problem_and_changes_nothing(db, files):
                         "(standard, reduced, zero)."),
         (7, "EAN", "'123' is not a valid EAN/GTIN barcode (check digit)."),
         (8, "EAN", "barcode 4006381333931 already belongs to product 'OTHER'."),
+        (9, "Tax rate", "0.19 looks like a fraction; write the rate in percent (19 for 19 %)."),
     ]
     assert not plan.ok
-    with pytest.raises(InvalidInput, match=r"bad.csv has 10 problem\(s\), so nothing was imported"):
+    with pytest.raises(InvalidInput, match=r"bad.csv has 11 problem\(s\), so nothing was imported"):
         apply(db, plan)
     assert dump(db) == before
 
