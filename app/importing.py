@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from app import audit
 from app.errors import Conflict, InvalidInput, ShopError
+from app.formatting import percent
 from app.money import parse_money, parse_qty
 from app.services.catalog import _check_code, _check_ean  # the services' own rules
 from app.services.common import Changes, check_text, now, retrying, transaction
@@ -616,7 +617,7 @@ def check_against_shop(session: Session, kind: str, rows: list[PreviewRow],
             if ean and ean in eans and eans[ean][0] != row.values["sku"]:
                 refuse(row, "EAN", f"barcode {ean} already belongs to product {eans[ean][0]!r}.")
             if row.values.get("tax") is None and row.action == "create":
-                row.notes.append(f"tax rate {settings.default_tax_rate}% (the default)")
+                row.notes.append(f"tax rate {percent(settings.default_tax_rate)} (the default)")
     elif kind in ("customers", "suppliers"):
         model = Customer if kind == "customers" else Supplier
         known = _existing(session, model.id, model.code, (r.values["code"] for r in good))

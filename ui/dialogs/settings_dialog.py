@@ -161,7 +161,7 @@ def build_form(parent: QWidget, rows: list[shop_settings.SettingRow], names: tup
         field = SettingField(name, row.value, row.doc, page)
         fields[name] = field
         holder = QWidget(page)
-        holder.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        holder.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         column = QVBoxLayout(holder)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(2)
