@@ -56,11 +56,12 @@ from app.documents.data import (
     load_invoice,
 )
 from app.errors import InvalidInput
+from app.resources import resource_path
 from db.models import Invoice
 
 log = logging.getLogger(__name__)
 
-FONT_DIR = Path(__file__).resolve().parents[2] / "resources" / "fonts"
+FONT_DIR = resource_path("resources", "fonts")  # inside the bundle when frozen
 REGULAR, BOLD = "DejaVuSans", "DejaVuSans-Bold"
 CJK_FONT, HANGUL_FONT = "HeiseiKakuGo-W5", "HYGothic-Medium"
 
