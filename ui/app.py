@@ -198,6 +198,17 @@ def take_screenshots(shop: ShopApp, folder: Path) -> list[Path]:
     return written
 
 
+def _set_window_icon(app: QApplication) -> None:
+    """The app icon (resources/icons, drawn by packaging/make_icon.py) on every window."""
+    from PySide6.QtGui import QIcon
+
+    from app.resources import resource_path
+
+    icon = resource_path("resources", "icons", "shopdesk.png")
+    if icon.is_file():
+        app.setWindowIcon(QIcon(str(icon)))
+
+
 def run_gui(db_arg: str | None, screenshots_dir: str | None = None) -> int:
     """The desktop program. Returns the process exit code."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -205,6 +216,7 @@ def run_gui(db_arg: str | None, screenshots_dir: str | None = None) -> int:
     app.setApplicationName("ShopDesk")
     app.setApplicationDisplayName("ShopDesk")
     app.setOrganizationName("ShopDesk")
+    _set_window_icon(app)
     shop = ShopApp(app)
     if wants_demo(db_arg):
         path = demo_path()
