@@ -187,7 +187,7 @@ def take_screenshots(shop: ShopApp, folder: Path) -> list[Path]:
     for index, name in enumerate(SCREENSHOT_NAMES):
         window.tabs.setCurrentIndex(index)
         wait_idle(shop)
-        page = window.tabs.currentWidget()
+        page = window.page(index)
         view = getattr(page, "view", None)
         if name in ("orders", "stock") and view is not None and view.model().rowCount():
             view.selectRow(0)

@@ -97,15 +97,18 @@ class MainWindow(QMainWindow):
         self.resize(*DEFAULT_SIZE)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
-        self.pages: list[QWidget] = []
-        for title, module, name in TABS:
-            page = self._make_tab(title, module, name)
-            self.pages.append(page)
-            self.tabs.addTab(page, title)
+        # Each tab is built the first time it is shown: the program starts with the Orders
+        # list only (a chart library, for one, is loaded when Profit is first opened).
+        self._pages: list[QWidget | None] = [None] * len(TABS)
+        self._holders: list[QWidget] = []
+        for title, _module, _name in TABS:
+            holder = QWidget()
+            holder_layout = QVBoxLayout(holder)
+            holder_layout.setContentsMargins(0, 0, 0, 0)
+            self._holders.append(holder)
+            self.tabs.addTab(holder, title)
         self.setCentralWidget(self.tabs)
-        self.orders_tab = self.pages[0]
-        self.stock_tab = self.pages[1]
-
+        self.tabs.currentChanged.connect(self.page)
         # -- status bar
         status = self.statusBar()
         self.shop_label = QLabel()
@@ -133,13 +136,39 @@ class MainWindow(QMainWindow):
         self._build_menus()
         events.changed.connect(self._on_changed)
         self.update_title()
-        for page in self.pages:
-            signal = getattr(page, "open_document", None)
-            if signal is not None:
-                signal.connect(self.open_document)
-            message = getattr(page, "status_message", None)
-            if message is not None:
-                message.connect(lambda text: self.statusBar().showMessage(text, 15_000))
+        self.page(0)
+
+    def page(self, index: int) -> QWidget:
+        """The widget of tab `index`, built on first use."""
+        built = self._pages[index]
+        if built is not None:
+            return built
+        title, module, name = TABS[index]
+        page = self._make_tab(title, module, name)
+        self._pages[index] = page
+        self._holders[index].layout().addWidget(page)
+        signal = getattr(page, "open_document", None)
+        if signal is not None:
+            signal.connect(self.open_document)
+        message = getattr(page, "status_message", None)
+        if message is not None:
+            message.connect(self._show_status)
+        return page
+
+    @property
+    def pages(self) -> list[QWidget]:
+        return [self.page(i) for i in range(len(TABS))]
+
+    @property
+    def orders_tab(self) -> Any:
+        return self.page(0)
+
+    @property
+    def stock_tab(self) -> Any:
+        return self.page(1)
+
+    def _show_status(self, text: str) -> None:
+        self.statusBar().showMessage(text, 15_000)
 
     def _make_tab(self, title: str, module: str, name: str) -> QWidget:
         plain = title.replace("&", "")
@@ -147,7 +176,7 @@ class MainWindow(QMainWindow):
             cls = _optional(module, name)
             if cls is None:
                 return Placeholder(plain)
-            return cls(self.db, self.events, self.ops, self)  # type: ignore[no-any-return]
+            return cls(self.db, self.events, self.ops)  # type: ignore[no-any-return]
         except Exception:  # noqa: BLE001 - one broken tab must not stop the program
             log.exception("the %s tab could not be built", plain)
             return Placeholder(plain, "This tab could not be opened; the details are in the log.")
@@ -233,17 +262,17 @@ class MainWindow(QMainWindow):
 
     # -- actions
     def new_order(self) -> None:
-        self.tabs.setCurrentWidget(self.orders_tab)
+        self.tabs.setCurrentIndex(0)
         if hasattr(self.orders_tab, "new_order"):
             self.orders_tab.new_order()
 
     def receive_stock(self) -> None:
-        self.tabs.setCurrentWidget(self.stock_tab)
+        self.tabs.setCurrentIndex(1)
         if hasattr(self.stock_tab, "receive"):
             self.stock_tab.receive()
 
     def focus_search(self) -> None:
-        search = getattr(self.tabs.currentWidget(), "search", None)
+        search = getattr(self.page(self.tabs.currentIndex()), "search", None)
         if search is not None and hasattr(search, "setFocus"):
             search.setFocus()
             search.selectAll()

@@ -75,8 +75,8 @@ def test_a_missing_tab_module_shows_a_placeholder(qtbot, db, monkeypatch):  # ty
                                               ("&Exceptions", "ui.tabs.no_such_tab", "NoTab")])
     window = MainWindow(db)
     qtbot.addWidget(window)
-    assert isinstance(window.pages[5], Placeholder)
-    assert "coming soon" in window.pages[5].findChildren(main_window.QLabel)[0].text()
+    assert isinstance(window.page(5), Placeholder)
+    assert "coming soon" in window.page(5).findChildren(main_window.QLabel)[0].text()
 
 
 def test_busy_indicator_follows_ops(qtbot, db):  # type: ignore[no-untyped-def]

@@ -56,7 +56,13 @@ def tab(qtbot, shop):  # type: ignore[no-untyped-def]
     widget.resize(1200, 700)
     widget.show()
     qtbot.waitExposed(widget)
+    qtbot.waitUntil(lambda: widget.model.rowCount() == SIZE)
     return widget
+
+
+def settle(qtbot, tab: OrdersTab) -> None:  # type: ignore[no-untyped-def]
+    """The id list is queried off the GUI thread: wait for the newest one to show."""
+    qtbot.waitUntil(lambda: not tab.loading, timeout=10_000)
 
 
 def everything(db: Database):  # type: ignore[no-untyped-def]
@@ -81,7 +87,9 @@ def test_search_as_you_type_waits_for_a_pause_then_filters(qtbot, tab, shop):  #
     rows = everything(shop)
     qtbot.keyClicks(tab.search, "Customer 17")
     assert tab.model.rowCount() == SIZE  # nothing yet: the search is debounced
-    qtbot.wait(SEARCH_DEBOUNCE_MS + 100)
+    qtbot.waitUntil(lambda: tab.loading or tab.model.rowCount() < SIZE,
+                    timeout=SEARCH_DEBOUNCE_MS + 1000)
+    settle(qtbot, tab)
     expected = sorted((r.number for r in rows if "customer 17" in r.customer_name.lower()),
                       reverse=True)
     assert expected and shown(tab) == expected
@@ -91,25 +99,30 @@ def test_status_customer_and_date_filters_combine(qtbot, tab, shop):  # type: ig
     rows = everything(shop)
     partial = tab.status.findData("partial")
     tab.status.setCurrentIndex(partial)
+    settle(qtbot, tab)
     want = [r.number for r in rows if r.status == "partial"]
     assert want and shown(tab) == sorted(want, reverse=True)
 
     customer = next(r.customer_code for r in rows if r.status == "partial")
     tab.customer.setText(customer)
     qtbot.keyClick(tab.customer, Qt.Key.Key_Return)
+    settle(qtbot, tab)
     want = [r.number for r in rows if r.status == "partial" and r.customer_code == customer]
     assert want and shown(tab) == sorted(want, reverse=True)
 
     tab.status.setCurrentIndex(0)
+    settle(qtbot, tab)
     days = sorted({r.order_date for r in rows})
     start, end = days[3], days[3] + timedelta(days=2)
     tab.date_from.setDate(QDate(start.year, start.month, start.day))
     tab.date_to.setDate(QDate(end.year, end.month, end.day))
+    settle(qtbot, tab)
     want = [r.number for r in rows
             if r.customer_code == customer and start <= r.order_date <= end]
     assert shown(tab) == sorted(want, reverse=True)
 
     tab.clear_filters()
+    settle(qtbot, tab)
     assert tab.model.rowCount() == SIZE
 
 
@@ -118,9 +131,11 @@ def test_clicking_headers_sorts_in_sql(qtbot, tab, shop):  # type: ignore[no-unt
     header = tab.view.horizontalHeader()
     total = next(i for i, c in enumerate(ORDER_COLUMNS) if c.title == "Total")
     header.setSortIndicator(total, Qt.SortOrder.AscendingOrder)
+    settle(qtbot, tab)
     amounts = [tab.model.row_at(r).gross_total for r in range(tab.model.rowCount())]
     assert amounts == sorted(r.gross_total for r in rows)
     header.setSortIndicator(total, Qt.SortOrder.DescendingOrder)
+    settle(qtbot, tab)
     assert tab.model.row_at(0).gross_total == max(r.gross_total for r in rows)
     # a column without an SQL sort leaves the order (and the indicator) as it was
     project = next(i for i, c in enumerate(ORDER_COLUMNS) if c.title == "Project")

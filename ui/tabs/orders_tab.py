@@ -65,6 +65,7 @@ def _highlight(row: OrderRow) -> QColor | None:
 class OrdersTab(QWidget):
     open_document = Signal(str)
     status_message = Signal(str)
+    loaded = Signal()  # a new id list is shown
     CONCERNS = ("orders", "invoices", "returns", "catalog", "settings")
 
     def __init__(self, db: Database, events: ShopEvents, ops: Ops, parent: QWidget | None = None) -> None:
@@ -74,6 +75,10 @@ class OrdersTab(QWidget):
         self._stale = True
         self.last_filter_seconds = 0.0
 
+        self.loading = False
+        self._generation = 0
+        self._keep: OrderRow | None = None
+        self._started = 0.0
         self.model = LazyRowsModel(ORDER_COLUMNS, self._fetch_ids, self._fetch_rows,
                                    Formatter(shop_currency(db)), _highlight, self)
         self.model._sort = ("number", True)  # newest first until a header is clicked
@@ -214,17 +219,51 @@ class OrdersTab(QWidget):
         self.apply_filter()
 
     def refresh(self) -> None:
-        """Re-query the id list (keeping the selected order selected when it still shows)."""
+        """Re-query the id list off the GUI thread (typing goes on meanwhile); the newest
+        request wins. The selected order stays selected when it is still in the list."""
         self._stale = False
-        started = time.perf_counter()
-        keep = self.selected_row()
-        self.model.reload()
-        self.last_filter_seconds = time.perf_counter() - started
-        n = self.model.rowCount()
+        self.loading = True
+        self._generation += 1
+        generation = self._generation
+        if self._started == 0.0:
+            self._started = time.perf_counter()
+        if self._keep is None:
+            self._keep = self.selected_row()
+        flt, (sort, descending) = self.filter, self.model._sort
+        db = self.db
+
+        def job() -> list[int]:
+            with db.read() as session:
+                return order_ids(session, flt, sort, descending)
+
+        def done(ids: list[int]) -> None:
+            if generation == self._generation:
+                self._show_ids(ids)
+
+        def failed(exc: BaseException) -> None:
+            if generation == self._generation:
+                self.loading = False
+                self._started = 0.0
+                self.say(str(exc), "error")
+
+        self.ops.read(self, job, done, failed)
+
+    def _show_ids(self, ids: list[int]) -> None:
+        model = self.model
+        model.beginResetModel()
+        model._ids = ids
+        model._cache.clear()
+        model.endResetModel()
+        n = len(ids)
         self.count.setText(f"{formatting.number(n)} order{'s' if n != 1 else ''}")
+        keep, self._keep = self._keep, None
         if keep is not None:
             self.select_number(keep.number, keep.id)
         self._update_buttons()
+        self.loading = False
+        self.last_filter_seconds = time.perf_counter() - self._started
+        self._started = 0.0
+        self.loaded.emit()
 
     def select_number(self, number: str, row_id: int | None = None) -> bool:
         ids = self.model._ids
@@ -250,7 +289,7 @@ class OrdersTab(QWidget):
                                     else Qt.SortOrder.AscendingOrder)
             header.blockSignals(False)
             return
-        self.model.sort(column, order)
+        self.model._sort = (key, order == Qt.SortOrder.DescendingOrder)
         self.refresh()
 
     def _on_changed(self, changes: Changes) -> None:
@@ -290,9 +329,11 @@ class OrdersTab(QWidget):
         dialog = OrderDialog(self.db, self.ops, self.events, self)
         if dialog.exec() == QDialog.DialogCode.Accepted and dialog.result is not None:
             self.say(dialog.result_message)
-            if self.isVisible():
-                self.refresh()
-            self.select_number(dialog.result.number)
+            number = dialog.result.number
+            self._keep = None
+            self.refresh()
+            self.loaded.connect(lambda: self.select_number(number),
+                                Qt.ConnectionType.SingleShotConnection)
 
     def open_selected(self) -> None:
         row = self.selected_row()
