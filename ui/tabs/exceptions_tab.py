@@ -5,9 +5,17 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QStandardItem, QStandardItemModel
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -28,7 +36,11 @@ from ui.models.table import SORT_ROLE
 from ui.ops import Ops
 from ui.tabs._kit import LazyTab
 
-DOCUMENT_ROLE = Qt.ItemDataRole.UserRole + 10
+DOCUMENT_ROLE = Qt.ItemDataRole.UserRole + 10  # the number to open
+KIND_ROLE = Qt.ItemDataRole.UserRole + 11  # a group's kind
+OPEN_UP_TO = 50  # groups with more exceptions than this start collapsed
+Index = QModelIndex | QPersistentModelIndex
+_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 HEADERS = ["Document", "What", "Age (days)", "Amount", "Qty"]
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 # the order the kinds are listed in: money first, then customers waiting, then housekeeping
@@ -41,6 +53,136 @@ ORDER = [
     "late_purchase",
     "defective_waiting",
 ]
+
+
+class ExceptionsModel(QAbstractItemModel):
+    """Two levels: one group per kind (its count and total amount), the exceptions below.
+    A plain model over the query's list: 100,000 pending lines cost no widget items."""
+
+    def __init__(self, currency: str, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.currency = currency
+        self.groups: list[tuple[str, list[ExceptionRow], Decimal | None]] = []
+        self._bold = QFont()
+        self._bold.setBold(True)
+
+    def set_rows(self, rows: list[ExceptionRow], kind: str | None = None) -> None:
+        by_kind: dict[str, list[ExceptionRow]] = {}
+        for row in rows:
+            by_kind.setdefault(row.kind, []).append(row)
+        groups = []
+        for k in ORDER + sorted(set(by_kind) - set(ORDER)):
+            items = by_kind.get(k, [])
+            if not items or (kind is not None and k != kind):
+                continue
+            amounts = [r.amount for r in items if r.amount is not None]
+            groups.append((k, items, sum(amounts, Decimal(0)) if amounts else None))
+        self.beginResetModel()
+        self.groups = groups
+        self.endResetModel()
+
+    def title(self, group: int) -> str:
+        kind, items, _ = self.groups[group]
+        return f"{KINDS.get(kind, kind)} ({len(items)})"
+
+    # -- structure: a group's internal id is 0, a child's is its group's row + 1
+    def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:  # noqa: B008
+        if not self.hasIndex(row, column, parent):
+            return QModelIndex()
+        if not parent.isValid():
+            return self.createIndex(row, column, 0)
+        return self.createIndex(row, column, parent.row() + 1)
+
+    def parent(self, index: Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]  # noqa: B008
+        if not index.isValid() or index.internalId() == 0:
+            return QModelIndex()
+        return self.createIndex(index.internalId() - 1, 0, 0)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        if not parent.isValid():
+            return len(self.groups)
+        if parent.internalId() == 0 and parent.column() == 0:
+            return len(self.groups[parent.row()][1])
+        return 0
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return len(HEADERS)
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:  # noqa: N802
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(HEADERS):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return HEADERS[section]
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return _RIGHT if section >= 2 else _LEFT
+        return None
+
+    def row_at(self, index: Index) -> ExceptionRow | None:
+        if not index.isValid() or index.internalId() == 0:
+            return None
+        return self.groups[index.internalId() - 1][1][index.row()]
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        column = index.column()
+        if index.internalId() == 0:  # a group
+            _, _, total = self.groups[index.row()]
+            if role == Qt.ItemDataRole.DisplayRole:
+                if column == 0:
+                    return self.title(index.row())
+                if column == 3 and total is not None:
+                    return formatting.money(total, self.currency)
+                return None
+            if role == Qt.ItemDataRole.FontRole:
+                return self._bold
+            if role == KIND_ROLE:
+                return self.groups[index.row()][0]
+            return self._common(role, column, total)
+        row = self.row_at(index)
+        assert row is not None
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == 0:
+                return row.document
+            if column == 1:
+                return row.subject
+            if column == 2:
+                return formatting.number(row.age_days)
+            if column == 3:
+                return "" if row.amount is None else formatting.money(row.amount, self.currency)
+            return "" if row.qty is None else formatting.number(row.qty)
+        if role == DOCUMENT_ROLE:
+            return row.document
+        if role == SORT_ROLE:
+            return (
+                row.document,
+                row.subject,
+                row.age_days,
+                float(row.amount) if row.amount is not None else 0.0,
+                row.qty or 0,
+            )[column]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{row.subject}\nDouble-click to open {row.document}"
+        return self._common(role, column, row.amount)
+
+    def _common(self, role: int, column: int, amount: Decimal | None) -> Any:
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return _RIGHT if column >= 2 else _LEFT
+        if (
+            role == Qt.ItemDataRole.ForegroundRole
+            and column == 3
+            and amount is not None
+            and amount < 0
+        ):
+            return QBrush(QColor("#b00020"))
+        return None
 
 
 class ExceptionsTab(LazyTab):
@@ -67,12 +209,7 @@ class ExceptionsTab(LazyTab):
         bar.addWidget(self.summary, 1)
         bar.addWidget(self.refresh_button)
 
-        self.model = QStandardItemModel(0, len(HEADERS), self)
-        self.model.setHorizontalHeaderLabels(HEADERS)
-        for col in (2, 3, 4):
-            self.model.setHeaderData(
-                col, Qt.Orientation.Horizontal, _RIGHT, Qt.ItemDataRole.TextAlignmentRole
-            )
+        self.model = ExceptionsModel(self.fmt.currency, self)
         self.view = QTreeView()
         self.view.setModel(self.model)
         self.view.setUniformRowHeights(True)
@@ -98,11 +235,11 @@ class ExceptionsTab(LazyTab):
         layout.addWidget(self.view, 1)
         layout.addWidget(hint)
         self.rows: list[ExceptionRow] = []
-        self._collapsed: set[str] = set()
-        self.view.collapsed.connect(lambda i: self._collapsed.add(str(i.data(DOCUMENT_ROLE + 1))))
-        self.view.expanded.connect(
-            lambda i: self._collapsed.discard(str(i.data(DOCUMENT_ROLE + 1)))
-        )
+        # what the user opened or closed stays so across refreshes
+        self._open: dict[str, bool] = {}
+        self.view.collapsed.connect(lambda i: self._remember(i, False))
+        self.view.expanded.connect(lambda i: self._remember(i, True))
+        self._filling = False
 
     def refresh(self) -> None:
         super().refresh()
@@ -115,48 +252,23 @@ class ExceptionsTab(LazyTab):
 
     def _fill(self) -> None:
         wanted = self.kind.currentData()
-        self.model.removeRows(0, self.model.rowCount())
-        by_kind: dict[str, list[ExceptionRow]] = {}
-        for row in self.rows:
-            by_kind.setdefault(row.kind, []).append(row)
+        self.model.currency = self.fmt.currency
+        self.model.set_rows(self.rows, wanted)
+        self._filling = True
+        for group, (kind, items, _) in enumerate(self.model.groups):
+            # long groups start closed, so every kind's title is in sight
+            if self._open.get(kind, len(items) <= OPEN_UP_TO):
+                self.view.expand(self.model.index(group, 0))
+        self._filling = False
+        # the group titles are in the first column: make it wide enough for the longest
         bold = QFont(self.view.font())
         bold.setBold(True)
-        shown = 0
-        for kind in ORDER + sorted(set(by_kind) - set(ORDER)):
-            items = by_kind.get(kind, [])
-            if not items or (wanted is not None and kind != wanted):
-                continue
-            shown += len(items)
-            amount = sum((r.amount for r in items if r.amount is not None), Decimal(0))
-            group = [
-                QStandardItem(f"{KINDS.get(kind, kind)} ({len(items)})"),
-                QStandardItem(""),
-                QStandardItem(""),
-                _number_item(
-                    amount if any(r.amount is not None for r in items) else None,
-                    True,
-                    self.fmt.currency,
-                ),
-                QStandardItem(""),
-            ]
-            for item in group:
-                item.setFont(bold)
-                item.setEditable(False)
-            group[0].setData(kind, DOCUMENT_ROLE + 1)
-            for r in items:
-                group[0].appendRow(self._row_items(r))
-            self.model.appendRow(group)
-            self.view.setFirstColumnSpanned(self.model.rowCount() - 1, QModelIndex(), False)
-            if kind not in self._collapsed:
-                self.view.expand(group[0].index())
-        # the group titles are in the first column: make it wide enough for the longest
         metrics = QFontMetrics(bold)
-        titles = [self.model.item(i, 0).text() for i in range(self.model.rowCount())]
-        needed = (
-            max([metrics.horizontalAdvance(t) for t in titles] + [0]) + 2 * self.view.indentation()
-        )
-        self.view.setColumnWidth(0, max(needed + 16, self._min_first))
+        titles = [self.model.title(i) for i in range(len(self.model.groups))]
+        needed = max([metrics.horizontalAdvance(t) for t in titles] + [0])
+        self.view.setColumnWidth(0, max(needed + 2 * self.view.indentation() + 16, self._min_first))
         total = len(self.rows)
+        shown = sum(len(items) for _, items, _ in self.model.groups)
         self.summary.setText(
             "Nothing needs attention."
             if not total
@@ -164,34 +276,11 @@ class ExceptionsTab(LazyTab):
             + ("" if wanted is None else f", {formatting.number(shown)} shown")
         )
 
-    def _row_items(self, r: ExceptionRow) -> list[QStandardItem]:
-        document = QStandardItem(r.document)
-        document.setData(r.document, DOCUMENT_ROLE)
-        document.setToolTip(f"Double-click to open {r.document}")
-        subject = QStandardItem(r.subject)
-        subject.setToolTip(r.subject)
-        age = QStandardItem(formatting.number(r.age_days))
-        age.setData(r.age_days, SORT_ROLE)
-        age.setTextAlignment(_RIGHT)
-        qty = QStandardItem("" if r.qty is None else formatting.number(r.qty))
-        qty.setTextAlignment(_RIGHT)
-        items = [document, subject, age, _number_item(r.amount, False, self.fmt.currency), qty]
-        for item in items:
-            item.setEditable(False)
-            item.setData(r.document, DOCUMENT_ROLE)
-        return items
+    def _remember(self, index: QModelIndex, is_open: bool) -> None:
+        if not self._filling:
+            self._open[str(index.data(KIND_ROLE))] = is_open
 
     def _double_clicked(self, index: QModelIndex) -> None:
         document = index.data(DOCUMENT_ROLE)
         if document:
             self.open_document.emit(str(document))
-
-
-def _number_item(amount: Decimal | None, bold: bool, currency: str) -> QStandardItem:
-    item = QStandardItem("" if amount is None else formatting.money(amount, currency))
-    item.setTextAlignment(_RIGHT)
-    if amount is not None and amount < 0:
-        item.setForeground(QBrush(QColor("#b00020")))
-    if amount is not None:
-        item.setData(float(amount), SORT_ROLE)
-    return item
