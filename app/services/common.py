@@ -179,12 +179,24 @@ def lock_products(session: Session, product_ids: Iterable[int]) -> None:
     sorted pass, instead of in the middle of the queue."""
     if session.get_bind().dialect.name == "sqlite":
         return
-    ids = set(product_ids)
+    wanted = set(product_ids)
     connection = session.connection()
-    for part in _parts(sorted(ids)):
-        ids.update(connection.execute(_SHIP_COMPLETE_PARTNERS, {"ids": part}).scalars())
-    for part in _parts(sorted(ids)):
+
+    def with_partners(ids: set[int]) -> set[int]:
+        found = set(ids)
+        for part in _parts(sorted(ids)):
+            found.update(connection.execute(_SHIP_COMPLETE_PARTNERS, {"ids": part}).scalars())
+        return found
+
+    locked = with_partners(wanted)
+    for part in _parts(sorted(locked)):
         connection.execute(_LOCK_PRODUCTS, {"ids": part}).all()
+    # A seat that held one of these locks may just have committed a new ship-complete order
+    # naming other products. Those are taken without waiting: if another seat holds one,
+    # the use case runs again at once (ConcurrentChange) instead of risking a deadlock.
+    late = with_partners(wanted) - locked
+    for part in _parts(sorted(late)):
+        connection.execute(_LOCK_PRODUCTS_NOWAIT, {"ids": part}).all()
 
 
 def _parts(ids: list[int], size: int = 500) -> Iterator[list[int]]:
@@ -217,6 +229,12 @@ _LOCK_PRODUCTS = (
     .where(Product.id.in_(bindparam("ids", expanding=True)))
     .order_by(Product.id)
     .with_for_update()
+)
+_LOCK_PRODUCTS_NOWAIT = (
+    select(Product.id)
+    .where(Product.id.in_(bindparam("ids", expanding=True)))
+    .order_by(Product.id)
+    .with_for_update(nowait=True)
 )
 
 
@@ -320,7 +338,8 @@ def reading(db: Database) -> Iterator[Session]:
 
 # PostgreSQL's serialization_failure and deadlock_detected: the transaction was rolled back,
 # and running the whole use case again is the documented cure.
-RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
+# lock_not_available: a NOWAIT lock another seat holds (see lock_products).
+RETRYABLE_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
 RETRIES = 5
 
 
