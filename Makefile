@@ -22,6 +22,7 @@ bench: $(STAMP)
 	$(BIN)/python -m tests.bench.run
 
 screenshots: $(STAMP)
+	rm -f /tmp/shopdesk-screens.sqlite /tmp/shopdesk-screens.sqlite-wal /tmp/shopdesk-screens.sqlite-shm
 	QT_QPA_PLATFORM=offscreen $(BIN)/shopdesk --db /tmp/shopdesk-screens.sqlite demo --orders 300 --seed 7
 	QT_QPA_PLATFORM=offscreen $(BIN)/shopdesk --db /tmp/shopdesk-screens.sqlite gui --screenshots resources/screenshots
 

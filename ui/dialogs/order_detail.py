@@ -42,21 +42,21 @@ from ui.widgets.tables import ErrorLabel, make_table, selected, shop_currency
 LINE_COLUMNS = [
     Column("#", lambda r: r.line_no, "number", width=3),
     Column("SKU", lambda r: r.sku, width=11),
-    Column("Product", lambda r: r.description, width=26),
-    Column("Ordered", lambda r: r.ordered, "qty", width=7),
-    Column("Delivered", lambda r: r.delivered, "qty", width=7),
-    Column("Pending", lambda r: r.pending, "qty", width=7),
-    Column("Reserved", lambda r: r.allocated, "qty", width=7),
-    Column("Invoiced", lambda r: r.invoiced, "qty", width=7),
-    Column("Returned", lambda r: r.returned, "qty", width=7),
-    Column("Cancelled", lambda r: r.cancelled, "qty", width=7,
+    Column("Product", lambda r: r.description, width=20),
+    Column("Ordered", lambda r: r.ordered, "qty", width=5),
+    Column("Delivered", lambda r: r.delivered, "qty", width=5),
+    Column("Pending", lambda r: r.pending, "qty", width=5),
+    Column("Reserved", lambda r: r.allocated, "qty", width=5),
+    Column("Invoiced", lambda r: r.invoiced, "qty", width=5),
+    Column("Returned", lambda r: r.returned, "qty", width=5),
+    Column("Cancelled", lambda r: r.cancelled, "qty", width=5,
            tooltip=lambda r: r.cancel_reason or None),
     Column("Queue", lambda r: r.queue_position, "number", width=5,
            tooltip=lambda r: "Place in the queue for this product" if r.queue_position else None),
     Column("Expected", lambda r: r.expected_date, "date"),
-    Column("Unit price", lambda r: r.unit_price, "money"),
-    Column("Disc. %", lambda r: r.discount if r.discount else None, "number", width=6),
-    Column("Net", lambda r: r.net_amount, "money"),
+    Column("Unit price", lambda r: r.unit_price, "money", width=10),
+    Column("Disc. %", lambda r: r.discount if r.discount else None, "number", width=5),
+    Column("Net", lambda r: r.net_amount, "money", width=10),
 ]
 DOC_COLUMNS = [
     Column("Kind", lambda d: d.kind_label, width=14),
@@ -92,7 +92,7 @@ class OrderDetailDialog(QDialog):
         self.db, self.ops, self.events, self.number = db, ops, events, number
         self.detail: OrderDetail | None = None
         self.setWindowTitle(f"Sales order {number}")
-        self.resize(1180, 680)
+        self.resize(1250, 680)
         fmt = Formatter(shop_currency(db))
         self.fmt = fmt
 
@@ -184,10 +184,11 @@ class OrderDetailDialog(QDialog):
             self.profit.setText("Nothing invoiced yet.")
         else:
             margin = f" ({formatting.percent(p.margin)})" if p.margin is not None else ""
+            cost = p.cogs - p.returned_cost + p.defective_loss - p.recoveries
             self.profit.setText(
                 "<table cellspacing=2>"
                 f"<tr><td>Revenue</td><td align=right>{m(p.net_revenue)}</td></tr>"
-                f"<tr><td>Cost</td><td align=right>{m(p.cogs - p.returned_cost + p.defective_loss - p.recoveries)}</td></tr>"
+                f"<tr><td>Cost</td><td align=right>{m(cost)}</td></tr>"
                 f"<tr><td><b>Margin</b></td><td align=right><b>{m(p.profit)}</b>{margin}</td></tr>"
                 "</table>"
             )

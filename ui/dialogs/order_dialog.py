@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QDateEdit,
     QDialog,
-    QFormLayout,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
@@ -122,7 +121,9 @@ class OrderLinesModel(QAbstractTableModel):
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
         return 0 if parent.isValid() else len(self.HEADERS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+    def headerData(  # noqa: N802
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self.HEADERS):
             return None
         if role == Qt.ItemDataRole.DisplayRole:
@@ -157,7 +158,9 @@ class OrderLinesModel(QAbstractTableModel):
                 value = _number(raw)
                 if value is None:
                     return raw
-                return formatting.money(value, self.currency) if col == 3 else formatting.number(value)
+                if col == 3:
+                    return formatting.money(value, self.currency)
+                return formatting.number(value)
             if col == 5:
                 net = line.net()
                 return formatting.money(net, self.currency) if net is not None else "?"
@@ -175,7 +178,8 @@ class OrderLinesModel(QAbstractTableModel):
         return None
 
     def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802
-        if role != Qt.ItemDataRole.EditRole or not index.isValid() or index.column() not in self.EDITABLE:
+        editable = index.isValid() and index.column() in self.EDITABLE
+        if role != Qt.ItemDataRole.EditRole or not editable:
             return False
         line = self.lines[index.row()]
         setattr(line, self.EDITABLE[index.column()], str(value).strip())
@@ -455,7 +459,8 @@ class OrderDialog(QDialog):
     def _update_totals(self) -> None:
         nets = [(line.net(), line.tax_rate) for line in self.lines.lines]
         if any(net is None for net, _ in nets):
-            self.totals.setText("<i>Totals appear when every line's quantity and price are numbers.</i>")
+            self.totals.setText(
+                "<i>Totals appear when every line's quantity and price are numbers.</i>")
             return
         pairs = [(net, rate) for net, rate in nets if net is not None]
         net = sum((n for n, _ in pairs), Decimal(0))
@@ -546,6 +551,3 @@ def order_summary(result: OrderResult) -> str:
         parts.append("saved")
     return f"{result.number}: {', '.join(parts)}."
 
-
-def form_row(form: QFormLayout, label: str, widget: QWidget) -> None:
-    form.addRow(label, widget)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from app import formatting, services
 from app.errors import ShopError
+from app.queries.pending import pending_queue
 from app.queries.stock import product_search, stock_for, supplier_search
 from db.session import Database
 from ui.events import ShopEvents
@@ -80,11 +81,17 @@ class _StockDialog(QDialog):
         if row is None:
             self.stock_line.setText("")
             return
+        with self.db.read() as session:
+            queue = pending_queue(session, sku)
         n = formatting.number
-        self.stock_line.setText(
-            f"{row.name}: {n(row.on_hand)} on hand, {n(row.allocated)} reserved, "
-            f"{n(row.available)} available, {n(row.defective)} defective"
-        )
+        waiting = sum(q.qty_pending - q.qty_allocated for q in queue)
+        text = (f"{row.name}: {n(row.on_hand)} on hand, {n(row.allocated)} reserved, "
+                f"{n(row.available)} available, {n(row.defective)} defective")
+        if waiting:
+            orders = len({q.order for q in queue if q.qty_pending > q.qty_allocated})
+            plural = "s" if orders != 1 else ""
+            text += f"<br><b>{n(waiting)} wait in {n(orders)} pending order{plural}</b>"
+        self.stock_line.setText(text)
         self.product_found(row)
 
     def product_found(self, row: Any) -> None:

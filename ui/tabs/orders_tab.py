@@ -50,9 +50,9 @@ ORDER_COLUMNS = [
     Column("Status", lambda r: r.status_label, width=14, sort_key="status"),
     Column("Total", lambda r: r.gross_total, "money", sort_key="gross"),
     Column("Pending", lambda r: r.qty_pending or None, "qty", width=8, sort_key="pending",
-           tooltip=lambda r: "Units still waiting for stock or delivery" if r.qty_pending else None),
+           tooltip=lambda r: "Units still to deliver" if r.qty_pending else None),
     Column("Margin", lambda r: r.margin, "money",
-           tooltip=lambda r: "Profit on what was invoiced so far" if r.margin is not None else None),
+           tooltip=lambda r: None if r.margin is None else "Profit on what was invoiced so far"),
 ]
 _STATUS_COLORS = {"pending": QColor("#fff4e0"), "partial": QColor("#fffbe0"),
                   "cancelled": QColor("#efefef")}
@@ -68,7 +68,8 @@ class OrdersTab(QWidget):
     loaded = Signal()  # a new id list is shown
     CONCERNS = ("orders", "invoices", "returns", "catalog", "settings")
 
-    def __init__(self, db: Database, events: ShopEvents, ops: Ops, parent: QWidget | None = None) -> None:
+    def __init__(self, db: Database, events: ShopEvents, ops: Ops,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.db, self.events, self.ops = db, events, ops
         self.filter = OrderFilter()
@@ -82,7 +83,7 @@ class OrdersTab(QWidget):
         self.model = LazyRowsModel(ORDER_COLUMNS, self._fetch_ids, self._fetch_rows,
                                    Formatter(shop_currency(db)), _highlight, self)
         self.model._sort = ("number", True)  # newest first until a header is clicked
-        self.view = make_table(self.model, stretch=2)
+        self.view = make_table(self.model, stretch=2, sql_sorted=True)
         # header clicks re-query in SQL (the view's own sorting stays off)
         self.view.horizontalHeader().setSortIndicatorShown(True)
         self.view.horizontalHeader().setSortIndicator(0, Qt.SortOrder.DescendingOrder)
@@ -282,7 +283,8 @@ class OrdersTab(QWidget):
         key = ORDER_COLUMNS[column].sort_key if 0 <= column < len(ORDER_COLUMNS) else None
         if key is None:
             # no SQL sort for this column: put the indicator back where the list really is
-            current = next(i for i, c in enumerate(ORDER_COLUMNS) if c.sort_key == self.model._sort[0])
+            current = next(i for i, c in enumerate(ORDER_COLUMNS)
+                           if c.sort_key == self.model._sort[0])
             header = self.view.horizontalHeader()
             header.blockSignals(True)
             header.setSortIndicator(current, Qt.SortOrder.DescendingOrder if self.model._sort[1]

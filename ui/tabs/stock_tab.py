@@ -68,7 +68,8 @@ class StockTab(QWidget):
     status_message = Signal(str)
     CONCERNS = ("stock", "catalog", "purchases", "orders", "returns", "settings")
 
-    def __init__(self, db: Database, events: ShopEvents, ops: Ops, parent: QWidget | None = None) -> None:
+    def __init__(self, db: Database, events: ShopEvents, ops: Ops,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.db, self.events, self.ops = db, events, ops
         self._stale = True
@@ -192,7 +193,8 @@ class StockTab(QWidget):
         with self.db.read() as session:
             moves = product_moves(session, row.sku, limit=1000)
         self.moves.set_rows(moves)
-        self.moves_title.setText(f"<b>{row.sku}</b> {row.name} — last {len(moves)} moves, newest first")
+        self.moves_title.setText(
+            f"<b>{row.sku}</b> {row.name} — last {len(moves)} moves, newest first")
 
     def _open_move_document(self, _index: Any) -> None:
         move: MoveRow | None = selected(self.moves_view)

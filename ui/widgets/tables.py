@@ -54,7 +54,8 @@ def make_table(model: Any, parent: QWidget | None = None, *, stretch: int | None
     metrics = QFontMetrics(view.font())
     char = metrics.horizontalAdvance("0")
     for i, column in enumerate(model.columns):
-        title = metrics.horizontalAdvance(column.title) + 28  # room for the sort arrow
+        # room for the sort arrow where headers sort
+        title = metrics.horizontalAdvance(column.title) + (28 if sortable or sql_sorted else 16)
         hint = column.width or _HINTS.get(column.kind, 14)
         view.setColumnWidth(i, max(title, hint * char + 14))
     if stretch is not None:
