@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
 
 from app.queries.invoices import invoice_row
-from app.services.common import set_clock
+from app.services.common import Changes, set_clock
 from db.session import Database
 from tests.scenarios.shop import Shop
 from ui.dialogs.defective_dialog import DefectiveDialog
@@ -256,6 +256,32 @@ def test_defective_return_credit_note_write_off_and_profit(
     qtbot.waitUntil(lambda: returns.defective.rowCount() == 0)
     assert returns.defective_total.text() == "No defective stock."
     assert not returns.write_off_button.isEnabled()
+    assert profit.report.totals.profit == D("14.00")  # the loss was counted at the return
+
+
+def test_defective_goods_back_to_the_supplier_are_a_recovery(
+    qtbot, shop: Shop, events: ShopEvents, ops: Ops
+) -> None:  # type: ignore[no-untyped-def]
+    shop.receive("A", 10, cost="4.00")
+    order = shop.order("ACME", A=4)
+    shop.give_back(order, "defective", A=2)
+    returns = show(qtbot, ReturnsTab(shop.db, events, ops))
+    profit = show(qtbot, ProfitTab(shop.db, events, ops))
+    qtbot.waitUntil(lambda: returns.defective.rowCount() == 1 and profit.report is not None)
+    assert profit.report.totals.profit == D("4.00")  # 40 - 20 credited - 16 + 8 - 8
+
+    qtbot.mouseClick(returns.supplier_button, Qt.MouseButton.LeftButton)
+    dialog = dialog_of(returns, DefectiveDialog)
+    type_into_spin(qtbot, dialog.qty, 1)
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)  # no supplier chosen yet
+    assert dialog.isVisible() and "supplier" in dialog.error.text()
+    qtbot.keyClicks(dialog.supplier.lineEdit(), "TOOLCO")
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    assert (dialog.result.recovered, dialog.result.qty) == (D("4.00"), 1)
+    qtbot.waitUntil(lambda: profit.report.totals.recoveries == D("4.00"))
+    assert profit.report.totals.profit == D("8.00")
+    qtbot.waitUntil(lambda: [d.qty for d in returns.defective.rows] == [1])
 
 
 def test_profit_tab_by_product_and_month_with_chart_and_totals(
@@ -389,3 +415,19 @@ def test_hidden_tabs_wait_until_shown(qtbot, shop: Shop, events: ShopEvents, ops
     shop.give_back(f"SO-{START.year}-00001", "defective", A=1)
     tab.show()
     qtbot.waitUntil(lambda: tab.model.rowCount() == 1)
+
+
+def test_tabs_requery_only_for_changes_that_concern_them(
+    qtbot, shop: Shop, events: ShopEvents, ops: Ops
+) -> None:  # type: ignore[no-untyped-def]
+    purchases = show(qtbot, PurchasesTab(shop.db, events, ops))
+    profit = show(qtbot, ProfitTab(shop.db, events, ops))
+    qtbot.waitUntil(lambda: profit.report is not None)
+    ops.wait()
+    calls: list[str] = []
+    purchases.refresh = lambda: calls.append("purchases")  # type: ignore[method-assign]
+    profit.refresh = lambda: calls.append("profit")  # type: ignore[method-assign]
+    events.emit_changes(Changes(invoices=True))  # a payment
+    assert calls == ["profit"]
+    events.emit_changes(Changes(purchases=True, stock=True))  # a new purchase order
+    assert calls == ["profit", "purchases"]

@@ -134,6 +134,7 @@ class ProfitChart(FigureCanvasQTAgg):
         self.setMinimumHeight(200)
         self.axes = self.figure.add_subplot(111)
         self.bars: list[tuple[str, Decimal]] = []
+        self._label_px = 0.0
 
     def plot(self, top: list[ProfitRow], by: str, currency: str) -> None:
         """`top`: the rows to draw, largest profit first (see top_by_profit)."""
@@ -188,14 +189,18 @@ class ProfitChart(FigureCanvasQTAgg):
         ax.spines[["top", "right"]].set_visible(False)
         ax.grid(axis="x", color="#e0e0e0", linewidth=0.6)
         ax.set_axisbelow(True)
+        # the labels' real width in pixels (15 texts measured once per plot, not per draw)
+        renderer = self.get_renderer()
+        self._label_px = max(
+            (t.get_window_extent(renderer).width for t in ax.get_yticklabels()), default=0.0
+        )
         self._fit()
         self.draw_idle()
 
     def _fit(self) -> None:
-        """Leave room on the left for the longest label (8 pt text, about 6 px a character)."""
+        """Leave room on the left for the longest label, at any width of the window."""
         width, height = max(self.width(), 200), max(self.height(), 120)
-        longest = max((len(label) for label, _ in self.bars), default=0)
-        left = min(0.5, (longest * 6.2 + 16) / width)
+        left = min(0.5, (self._label_px + 14) / width)
         self.figure.subplots_adjust(
             left=left, right=1 - 12 / width, top=1 - 26 / height, bottom=24 / height
         )
@@ -218,7 +223,7 @@ def _bar_label(row: ProfitRow, by: str) -> str:
 
 class ProfitTab(LazyTab):
     open_document = Signal(str)
-    CONCERNS = ("invoices", "returns", "stock", "orders", "catalog")
+    CONCERNS = ("invoices", "returns", "catalog")  # what profit is made of
 
     def __init__(
         self, db: Database, events: ShopEvents, ops: Ops, parent: QWidget | None = None

@@ -77,7 +77,7 @@ SERVED_COLUMNS = [
 
 class PurchasesTab(LazyTab):
     open_document = Signal(str)
-    CONCERNS = ("purchases", "stock", "orders", "catalog")
+    CONCERNS = ("purchases", "catalog")
 
     def __init__(
         self, db: Database, events: ShopEvents, ops: Ops, parent: QWidget | None = None

@@ -60,7 +60,7 @@ def _defective_color(row: ReturnRow) -> QColor | None:
 
 class ReturnsTab(LazyTab):
     open_document = Signal(str)
-    CONCERNS = ("returns", "stock", "orders", "catalog")
+    CONCERNS = ("returns", "stock", "catalog")
 
     def __init__(
         self, db: Database, events: ShopEvents, ops: Ops, parent: QWidget | None = None
