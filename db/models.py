@@ -254,7 +254,19 @@ class ReceiptLine(Base):
     )
 
 
-class Delivery(Base):
+class IssuedParties:
+    """Customer and shop as printed when the document was issued (migration 0003): a reprint
+    reads these, never the live records. Frozen by database triggers like the rest."""
+
+    customer_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    customer_address: Mapped[str] = mapped_column(Text, default="", server_default="")
+    customer_tax_id: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    shop_name: Mapped[str] = mapped_column(Text, default="", server_default="")
+    shop_address: Mapped[str] = mapped_column(Text, default="", server_default="")
+    shop_tax_id: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+
+class Delivery(IssuedParties, Base):
     __tablename__ = "delivery"
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(20), unique=True)
@@ -303,7 +315,7 @@ class Allocation(Base):
     )
 
 
-class Invoice(Base):
+class Invoice(IssuedParties, Base):
     """Issued once per delivery; immutable except for the paid and credited running totals."""
 
     __tablename__ = "invoice"
@@ -389,7 +401,7 @@ class ReturnLine(Base):
     )
 
 
-class CreditNote(Base):
+class CreditNote(IssuedParties, Base):
     """Corrects one invoice; a return that spans several invoices issues one note per invoice."""
 
     __tablename__ = "credit_note"

@@ -2,9 +2,13 @@
 
 An invoice, credit note or delivery note is loaded into a frozen `PrintedDocument`; the PDF
 writer only lays it out. Amounts, descriptions, tax rates, dates and the currency come from
-the issued rows, so a reprint years later says the same thing. Two things the schema does not
-snapshot on the document come from their current records: the shop's letterhead (settings)
-and the customer's name and address.
+the issued rows, so a reprint years later says the same thing. So do the parties: the
+customer's name, address and tax id and the shop's name, address and tax id are stored on the
+document when it is issued (migration 0003). Only a document without them (all of a party's
+stored fields empty: issued before 0003 and not backfilled) prints the current customer record
+or settings; the fallback is per party, not per field, so a tax id added later never appears
+on a document that was issued without one. The shop's logo and payment terms text still come from
+the current settings.
 
 "Still pending" on an invoice or delivery note is computed *as of that delivery*:
 
@@ -25,6 +29,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
@@ -103,10 +108,26 @@ class PrintedDocument:
     backorder: Backorder | None = None
     notes: list[str] = field(default_factory=list)  # plain text, escaped when printed
     corrects: tuple[str, date, str, str] | None = None  # invoice, its date, return, reason
+    shop: Party | None = None  # the letterhead as issued; None: the current settings
 
 
 def _party(c: Customer) -> Party:
     return Party(c.code, c.name, c.address or "", c.tax_id or "")
+
+
+def _printed_customer(doc: Any, live: Party) -> Party:
+    """The customer stored on the document `doc` (a row with the 0003 party columns), or the
+    live record for a document that has none."""
+    if not (doc.customer_name or doc.customer_address or doc.customer_tax_id):
+        return live
+    return Party(live.code, doc.customer_name, doc.customer_address or "",
+                 doc.customer_tax_id or "")
+
+
+def _printed_shop(doc: Any) -> Party | None:
+    if not (doc.shop_name or doc.shop_address or doc.shop_tax_id):
+        return None
+    return Party("", doc.shop_name, doc.shop_address or "", doc.shop_tax_id or "")
 
 
 def _tax_rows(lines: list[tuple[Decimal, Decimal, Decimal]], mode: str) -> list[TaxRow]:
@@ -212,6 +233,8 @@ _INVOICE = (
         Invoice.created_at, Customer.code, Customer.name, Customer.address, Customer.tax_id,
         SalesOrder.number.label("order_number"), SalesOrder.id.label("order_id"),
         Delivery.number.label("delivery_number"),
+        Invoice.customer_name, Invoice.customer_address, Invoice.customer_tax_id,
+        Invoice.shop_name, Invoice.shop_address, Invoice.shop_tax_id,
     )
     .join(Customer, Customer.id == Invoice.customer_id)
     .join(SalesOrder, SalesOrder.id == Invoice.order_id)
@@ -250,7 +273,9 @@ def load_invoice(session: Session, number: str) -> PrintedDocument:
         title="Invoice",
         number=inv.number,
         currency=inv.currency,
-        customer=Party(inv.code, inv.name, inv.address or "", inv.tax_id or ""),
+        customer=_printed_customer(
+            inv, Party(inv.code, inv.name, inv.address or "", inv.tax_id or "")
+        ),
         facts=[
             ("Invoice date", inv.issue_date),
             ("Due date", inv.due_date),
@@ -269,6 +294,7 @@ def load_invoice(session: Session, number: str) -> PrintedDocument:
         issue_date=inv.issue_date,
         due_date=inv.due_date,
         backorder=backorder,
+        shop=_printed_shop(inv),
     )
 
 
@@ -305,7 +331,7 @@ def load_credit_note(session: Session, number: str) -> PrintedDocument:
         title="Credit note",
         number=note.number,
         currency=note.currency,
-        customer=_party(customer),
+        customer=_printed_customer(note, _party(customer)),
         facts=[
             ("Credit note date", note.issue_date),
             ("Corrects invoice", invoice_number),
@@ -324,6 +350,7 @@ def load_credit_note(session: Session, number: str) -> PrintedDocument:
         gross=note.gross,
         issue_date=note.issue_date,
         corrects=(invoice_number, invoice_date, return_number, reason),
+        shop=_printed_shop(note),
     )
 
 
@@ -372,7 +399,7 @@ def load_delivery_note(session: Session, number: str) -> PrintedDocument:
         title="Delivery note",
         number=delivery.number,
         currency="",
-        customer=_party(customer),
+        customer=_printed_customer(delivery, _party(customer)),
         facts=facts,
         lines=[
             DocLine(n, sku, desc, int(qty), qty_ordered=by_line_no[line_no][0],
@@ -381,4 +408,5 @@ def load_delivery_note(session: Session, number: str) -> PrintedDocument:
         ],
         issue_date=delivery.delivery_date,
         backorder=Backorder(order_number, earlier, still) if (still or earlier) else None,
+        shop=_printed_shop(delivery),
     )

@@ -16,7 +16,7 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from functools import cache, lru_cache
@@ -228,6 +228,14 @@ def letterhead(session: Session) -> Letterhead:
     s = load(session)
     return Letterhead(s.shop_name, s.shop_address, s.shop_tax_id, s.shop_logo,
                       s.payment_terms_text)
+
+
+def _as_issued(head: Letterhead, doc: PrintedDocument) -> Letterhead:
+    """The shop's name, address and tax id as stored on the document (the current settings
+    only for a document without them); logo and payment terms text stay current."""
+    if doc.shop is None:
+        return head
+    return replace(head, name=doc.shop.name, address=doc.shop.address, tax_id=doc.shop.tax_id)
 
 
 def _logo(path: str) -> Flowable | None:
@@ -496,6 +504,7 @@ def _payment_terms(doc: PrintedDocument, head: Letterhead, f: _Formats) -> str |
 
 
 def _flowables(doc: PrintedDocument, head: Letterhead, seq: int, locale: str) -> list[Flowable]:
+    head = _as_issued(head, doc)
     kit = _kit()
     f = _Formats(doc.currency, locale)
     story: list[Flowable] = [
@@ -545,7 +554,7 @@ def _build(docs: Sequence[PrintedDocument], head: Letterhead, locale: str | None
     template = SimpleDocTemplate(
         out, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
         bottomMargin=BOTTOM, title=f"{first.title} {first.number}" if len(docs) == 1 else
-        f"{len(docs)} documents", author=head.name, creator="ShopDesk",
+        f"{len(docs)} documents", author=_as_issued(head, first).name, creator="ShopDesk",
         invariant=1,  # no timestamps or random ids: the same rows print the same bytes
     )
     template.build(story, canvasmaker=_NumberedCanvas)

@@ -293,6 +293,9 @@ _LOAD_LINES = (
         SalesOrder.customer_id,
         Product.sku,
         Customer.payment_terms_days,
+        Customer.name.label("customer_name"),
+        Customer.address.label("customer_address"),
+        Customer.tax_id.label("customer_tax_id"),
     )
     .join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
     .join(Customer, Customer.id == SalesOrder.customer_id)
@@ -300,6 +303,19 @@ _LOAD_LINES = (
     .where(SalesOrderLine.id.in_(bindparam("ids", expanding=True)))
     .with_for_update(of=SalesOrderLine)
 )
+
+
+def parties(customer: Any, settings: ShopSettings) -> dict[str, str]:
+    """The party columns of an issued document: customer and shop as printed today, stored
+    on the document so that a later rename never changes its reprint."""
+    return {
+        "customer_name": customer.customer_name,
+        "customer_address": customer.customer_address or "",
+        "customer_tax_id": customer.customer_tax_id or "",
+        "shop_name": settings.shop_name,
+        "shop_address": settings.shop_address,
+        "shop_tax_id": settings.shop_tax_id,
+    }
 
 
 def _load_lines(session: Session, line_ids: Sequence[int]) -> dict[int, Any]:
@@ -458,13 +474,15 @@ def deliver_lines(
     for line_id in qty_of:  # keeps the service order within each order
         by_order[lines[line_id].order_id].append(line_id)
     order_ids = list(by_order)
+    parties_of = {oid: parties(lines[by_order[oid][0]], settings) for oid in order_ids}
 
     delivery_numbers = next_numbers(session, "delivery", len(order_ids), on)
     invoice_numbers = next_numbers(session, "invoice", len(order_ids), on)
     delivery_ids = conn(session).scalars(
         _INSERT_DELIVERY,
         [
-            {"number": number, "order_id": oid, "delivery_date": on, "created_at": at}
+            {"number": number, "order_id": oid, "delivery_date": on, "created_at": at,
+             **parties_of[oid]}
             for number, oid in zip(delivery_numbers, order_ids, strict=True)
         ],
     ).all()
@@ -565,6 +583,7 @@ def deliver_lines(
                 "paid": Decimal(0),
                 "credited": Decimal(0),
                 "created_at": at,
+                **parties_of[oid],
             }
         )
         invoice_lines_per_invoice.append(inv_lines)

@@ -34,6 +34,7 @@ from app.services.fulfilment import (
     ServedLine,
     _bump_products,
     load_layers,
+    parties,
     save_layers,
     serve_pending,
     take_from_layers,
@@ -43,6 +44,7 @@ from db.models import (
     CostLayer,
     CreditNote,
     CreditNoteLine,
+    Customer,
     CustomerReturn,
     DeliveryLine,
     Disposal,
@@ -257,6 +259,12 @@ def _credit_notes(
             raise RuntimeError(f"order line {order_line_id}: returned units were never invoiced")
     invoice_ids = sorted(per_invoice)
     numbers = next_numbers(session, "credit_note", len(invoice_ids), at.date())
+    customer = session.execute(
+        select(Customer.name.label("customer_name"), Customer.address.label("customer_address"),
+               Customer.tax_id.label("customer_tax_id"))
+        .where(Customer.id == customer_id)
+    ).one()
+    printed = parties(customer, settings)  # the same for every note of this return
     credited_total = Decimal(0)
     for number, invoice_id in zip(numbers, invoice_ids, strict=True):
         lines = per_invoice[invoice_id]
@@ -266,6 +274,7 @@ def _credit_notes(
             number=number, return_id=return_id, order_id=order_id, invoice_id=invoice_id,
             customer_id=customer_id, issue_date=at.date(), currency=settings.currency,
             tax_rounding=settings.tax_rounding, net=net, tax=tax, gross=net + tax, created_at=at,
+            **printed,
         )
         session.add(note)
         session.flush([note])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
@@ -58,6 +59,7 @@ def test_data_written_at_0001_survives_every_upgrade_to_head(tmp_path):
     assert sum(len(rows) for rows in data.values()) > 50
     conn = sqlite3.connect(old)
     conn.execute("PRAGMA foreign_keys=ON")
+    source_conn = sqlite3.connect(source)
     with conn:
         for table in ["setting", "doc_sequence", "customer", "supplier", "project", "product",
                       "sales_order", "sales_order_line", "purchase_order", "purchase_line",
@@ -65,10 +67,14 @@ def test_data_written_at_0001_survives_every_upgrade_to_head(tmp_path):
                       "return_line", "invoice", "invoice_line", "payment", "credit_note",
                       "credit_note_line", "stock_adjustment", "cost_layer", "disposal",
                       "disposal_line", "allocation", "layer_consumption", "stock_move"]:
-            rows = data[table]
+            # Only the columns the table had at 0001 (later revisions add some, e.g. the
+            # parties of 0003, which the upgrade must then backfill to the same values).
+            columns = ", ".join(r[1] for r in conn.execute(f"PRAGMA table_info({table})"))
+            rows = source_conn.execute(f"SELECT {columns} FROM {table} ORDER BY 1").fetchall()
             if rows:
                 marks = ", ".join("?" * len(rows[0]))
-                conn.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
+                conn.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
+    source_conn.close()
     conn.close()
 
     database = Database("sqlite:///" + str(old))
@@ -115,3 +121,100 @@ def test_models_and_migrations_agree(tmp_path):
         differences = compare_metadata(context, Base.metadata)
     database.dispose()
     assert differences == []
+
+
+PARTIES = ("customer_name", "customer_address", "customer_tax_id", "shop_name", "shop_address",
+           "shop_tax_id")
+
+
+def test_documents_issued_at_0002_get_their_parties_backfilled_and_stay_frozen(tmp_path):
+    """Invoices, credit notes and deliveries copied into a 0002 shop (which has the triggers):
+    the upgrade to 0003 fills their customer and shop from today's records, and afterwards
+    the database still refuses to change them."""
+    source = tmp_path / "today.sqlite"
+    database = Database("sqlite:///" + str(source))
+    ensure_current(database)
+    services.set_setting(database, "shop_name", "Eisenwaren & Söhne")
+    services.set_setting(database, "shop_address", "Hauptstraße 12")
+    services.set_setting(database, "shop_tax_id", "DE123456789")
+    services.add_product(database, "A", "Apples", "2.00")
+    services.add_customer(database, "ACME", "Acme & Söhne", address="1 Road", tax_id="GB1")
+    services.add_customer(database, "BOLT", "Bolt Ltd")
+    first = services.create_order(database, "ACME", [LineInput("A", 3)])
+    services.create_order(database, "BOLT", [LineInput("A", 2)])
+    services.receive_stock(database, "A", 5, "1.00")
+    services.create_return(database, first.number, {"A": 1}, condition="sellable",
+                           reason="other")
+    database.dispose()
+
+    old = tmp_path / "old.sqlite"
+    database = Database("sqlite:///" + str(old))
+    upgrade(database, "0002")
+    database.dispose()
+    conn = sqlite3.connect(old)
+    conn.execute("PRAGMA foreign_keys=ON")
+    source_conn = sqlite3.connect(source)
+    with conn:
+        for table in ["setting", "doc_sequence", "customer", "product", "sales_order",
+                      "sales_order_line", "receipt", "receipt_line", "delivery",
+                      "delivery_line", "customer_return", "return_line", "invoice",
+                      "invoice_line", "credit_note", "credit_note_line", "cost_layer",
+                      "allocation", "layer_consumption", "stock_move"]:
+            columns = ", ".join(r[1] for r in conn.execute(f"PRAGMA table_info({table})"))
+            assert "customer_name" not in columns
+            rows = source_conn.execute(f"SELECT {columns} FROM {table}").fetchall()
+            if rows:
+                marks = ", ".join("?" * len(rows[0]))
+                conn.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
+        # Renamed after issue but before the upgrade: the backfill can only know today's name.
+        conn.execute("UPDATE customer SET name = 'Bolt & Nut Ltd' WHERE code = 'BOLT'")
+    source_conn.close()
+    conn.close()
+
+    database = Database("sqlite:///" + str(old))
+    assert ensure_current(database) == "upgraded"
+    assert current_revision(database) == head_revision() == "0003"
+    database.dispose()
+
+    conn = sqlite3.connect(old)
+    try:
+        shop = ("Eisenwaren & Söhne", "Hauptstraße 12", "DE123456789")
+        expected = {"ACME": ("Acme & Söhne", "1 Road", "GB1") + shop,
+                    "BOLT": ("Bolt & Nut Ltd", "", "") + shop}
+        found = {}
+        for table, customer_of in [
+            ("invoice", "t.customer_id"),
+            ("credit_note", "t.customer_id"),
+            ("delivery", "(SELECT customer_id FROM sales_order WHERE id = t.order_id)"),
+        ]:
+            rows = conn.execute(
+                f"SELECT c.code, {', '.join('t.' + p for p in PARTIES)} FROM {table} t"
+                f" JOIN customer c ON c.id = {customer_of}"
+            ).fetchall()
+            found[table] = {code for code, *_ in rows}
+            for code, *parties in rows:
+                assert tuple(parties) == expected[code], (table, code)
+        assert found == {"invoice": {"ACME", "BOLT"}, "credit_note": {"ACME"},
+                         "delivery": {"ACME", "BOLT"}}
+
+        triggers = {n for (n,) in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type='trigger'")}
+        assert {"trg_invoice_frozen", "trg_invoice_no_delete", "trg_credit_note_no_update",
+                "trg_credit_note_no_delete", "trg_delivery_parties_frozen",
+                "trg_invoice_line_no_update"} <= triggers
+        for statement in [
+            "UPDATE invoice SET customer_name = 'x'",
+            "UPDATE invoice SET shop_tax_id = 'x'",
+            "UPDATE invoice SET gross = gross + 100",
+            "UPDATE credit_note SET customer_address = 'x'",
+            "UPDATE credit_note SET net = 0",
+            "UPDATE delivery SET shop_name = 'x'",
+            "DELETE FROM invoice",
+        ]:
+            with pytest.raises(sqlite3.IntegrityError, match="append-only|cannot change"):
+                with conn:
+                    conn.execute(statement)
+        with conn:  # the running totals still move
+            conn.execute("UPDATE invoice SET paid = paid, credited = credited")
+    finally:
+        conn.close()
