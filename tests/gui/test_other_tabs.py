@@ -301,6 +301,12 @@ def test_profit_tab_by_product_and_month_with_chart_and_totals(
         ("B", D("100.00"), D("80.00"), D("20.00")),
     ]
     assert tab.totals.index(0, 8).data() == "€32.00"
+    tab.view.sortByColumn(8, Qt.SortOrder.DescendingOrder)  # a click on "Profit"
+    assert [r.key for r in tab.model.rows] == ["B", "A"]
+    tab.refresh()  # new figures keep the chosen order
+    qtbot.waitUntil(
+        lambda: tab.seconds is not None and [r.key for r in tab.model.rows] == ["B", "A"]
+    )
     assert tab.model.headerData(0, Qt.Orientation.Horizontal) == "SKU"
     assert [label for label, _ in tab.chart.bars] == ["B Product B", "A Product A"]  # by profit
     for model in (tab.model, tab.totals):

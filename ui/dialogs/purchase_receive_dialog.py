@@ -23,9 +23,9 @@ from app import formatting, services
 from app.queries.purchases import PurchaseDetail, purchase_detail
 from db.session import Database
 from ui.events import ShopEvents
-from ui.models.table import Column, Formatter, RowsModel
+from ui.models.table import Column, Formatter
 from ui.ops import Ops
-from ui.tabs._kit import ErrorLabel, shop_currency, show_failure, table_view
+from ui.tabs._kit import ErrorLabel, SortedRowsModel, shop_currency, show_failure, table_view
 
 
 class PurchaseReceiveDialog(QDialog):
@@ -91,7 +91,7 @@ class PurchaseReceiveDialog(QDialog):
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         self.summary.hide()
-        self.served = RowsModel(
+        self.served = SortedRowsModel(
             [
                 Column("Order", lambda s: s.order_number, width=15),
                 Column("SKU", lambda s: s.sku, width=12),
@@ -185,6 +185,6 @@ class PurchaseReceiveDialog(QDialog):
         row = source_row(self.served_view, index)
         if row is None:
             return
-        column = self.served.columns[self.served_view.model().mapToSource(index).column()].title
+        column = self.served.columns[index.column()].title
         target = {"Delivery": row.delivery, "Invoice": row.invoice}.get(column) or row.order_number
         self.open_document.emit(target)

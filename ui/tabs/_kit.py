@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView
 from app.services.common import Changes
 from db.session import Database
 from ui.events import ShopEvents
-from ui.models.table import SORT_ROLE, Formatter, RowsModel
+from ui.models.table import Formatter, RowsModel
 from ui.ops import Ops
 
 DEBOUNCE_MS = 250
@@ -97,11 +97,48 @@ def debounced(parent: QWidget, slot: Callable[[], None], msecs: int = DEBOUNCE_M
     return timer
 
 
-class SortProxy(QSortFilterProxyModel):
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self.setSortRole(SORT_ROLE)
-        self.setSortCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+class SortedRowsModel(RowsModel):
+    """A RowsModel that sorts itself: one Python list sort (100,000 profit rows in a blink),
+    where a sort proxy would call data() a million times. New rows keep the chosen order."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._order: tuple[int, bool] | None = None  # column, descending
+
+    def set_rows(self, rows: Any) -> None:
+        super().set_rows(self._sorted(list(rows)))
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(self.columns):
+            self._order = None
+            return
+        self._order = (column, order == Qt.SortOrder.DescendingOrder)
+        self.layoutAboutToBeChanged.emit()
+        persistent = self.persistentIndexList()
+        held = [self.rows[i.row()] for i in persistent]
+        self.rows = self._sorted(self.rows)
+        where = {id(row): n for n, row in enumerate(self.rows)}
+        self.changePersistentIndexList(
+            persistent,
+            [self.index(where[id(r)], i.column()) for r, i in zip(held, persistent, strict=True)],
+        )
+        self.layoutChanged.emit()
+
+    def _sorted(self, rows: list[Any]) -> list[Any]:
+        if self._order is None:
+            return rows
+        column, descending = self._order
+        value = self.columns[column].value
+
+        def key(row: Any) -> tuple[bool, Any]:
+            v = value(row)
+            if v is None or v == "":
+                return (not descending, 0)  # empty cells last either way
+            if isinstance(v, str):
+                return (descending, v.casefold())
+            return (descending, v)  # one column holds one type: Decimal, date, int
+
+        return sorted(rows, key=key, reverse=descending)
 
 
 def table_view(
@@ -113,14 +150,10 @@ def table_view(
 ) -> QTableView:
     """A read-only, row-selecting table over `model` with widths from the columns' hints."""
     view = QTableView(parent)
-    if sortable:
-        proxy = SortProxy(view)
-        proxy.setSourceModel(model)
-        view.setModel(proxy)
+    view.setModel(model)
+    if sortable and isinstance(model, SortedRowsModel):
         view.setSortingEnabled(True)
         view.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # keep the query's order at first
-    else:
-        view.setModel(model)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

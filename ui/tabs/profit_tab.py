@@ -41,7 +41,7 @@ from db.session import Database  # noqa: E402
 from ui.events import ShopEvents  # noqa: E402
 from ui.models.table import Column, Formatter, RowsModel  # noqa: E402
 from ui.ops import Ops  # noqa: E402
-from ui.tabs._kit import LazyTab, date_edit, source_row, table_view  # noqa: E402
+from ui.tabs._kit import LazyTab, SortedRowsModel, date_edit, source_row, table_view  # noqa: E402
 
 DIMENSIONS = [
     ("order", "Order"),
@@ -257,7 +257,7 @@ class ProfitTab(LazyTab):
         bar.addWidget(self.export_button)
 
         self.fmt = ProfitFormatter(self.fmt.currency)
-        self.model = RowsModel(profit_columns("order"), self.fmt, parent=self)
+        self.model = SortedRowsModel(profit_columns("order"), self.fmt, parent=self)
         self.view = table_view(self.model, self, stretch=1)
         self.view.doubleClicked.connect(self._double_clicked)
         self.totals = RowsModel(profit_columns("order"), self.fmt, parent=self)

@@ -24,9 +24,17 @@ from db.session import Database
 from ui.dialogs.purchase_dialog import PurchaseDialog
 from ui.dialogs.purchase_receive_dialog import PurchaseReceiveDialog
 from ui.events import ShopEvents
-from ui.models.table import Column, RowsModel
+from ui.models.table import Column
 from ui.ops import Ops
-from ui.tabs._kit import LazyTab, debounced, plural, selected_row, source_row, table_view
+from ui.tabs._kit import (
+    LazyTab,
+    SortedRowsModel,
+    debounced,
+    plural,
+    selected_row,
+    source_row,
+    table_view,
+)
 
 _STATUS_COLORS = {"received": None, "cancelled": QColor("#eeeeee")}
 
@@ -107,7 +115,7 @@ class PurchasesTab(LazyTab):
         bar.addWidget(self.receive_button)
         bar.addWidget(self.cancel_button)
 
-        self.model = RowsModel(PURCHASE_COLUMNS, self.fmt, _highlight, parent=self)
+        self.model = SortedRowsModel(PURCHASE_COLUMNS, self.fmt, _highlight, parent=self)
         self.view = table_view(self.model, self, stretch=1)
         self.view.selectionModel().selectionChanged.connect(lambda *_: self._show_selected())
         self.view.doubleClicked.connect(self._double_clicked)
@@ -115,9 +123,9 @@ class PurchasesTab(LazyTab):
         # lower pane: the selected purchase
         self.heading = QLabel("Select a purchase order to see its lines and receipts.")
         self.heading.setTextFormat(Qt.TextFormat.RichText)
-        self.lines = RowsModel(LINE_COLUMNS, self.fmt, parent=self)
-        self.receipts = RowsModel(RECEIPT_COLUMNS, self.fmt, parent=self)
-        self.served = RowsModel(SERVED_COLUMNS, self.fmt, parent=self)
+        self.lines = SortedRowsModel(LINE_COLUMNS, self.fmt, parent=self)
+        self.receipts = SortedRowsModel(RECEIPT_COLUMNS, self.fmt, parent=self)
+        self.served = SortedRowsModel(SERVED_COLUMNS, self.fmt, parent=self)
         self.lines_view = table_view(self.lines, self, stretch=2)
         self.receipts_view = table_view(self.receipts, self)
         self.served_view = table_view(self.served, self)
@@ -263,11 +271,11 @@ class PurchasesTab(LazyTab):
 
     def _double_clicked(self, index) -> None:  # type: ignore[no-untyped-def]
         row = source_row(self.view, index)
-        column = self.model.columns[self.view.model().mapToSource(index).column()].title
+        column = self.model.columns[index.column()].title
         self._emit(row, "for_order" if column == "For order" and row.for_order else "number")
 
     def _open_served(self, index) -> None:  # type: ignore[no-untyped-def]
         row = source_row(self.served_view, index)
-        column = self.served.columns[self.served_view.model().mapToSource(index).column()].title
+        column = self.served.columns[index.column()].title
         attr = {"Receipt": "receipt", "Invoice": "invoice"}.get(column, "order")
         self._emit(row, attr if getattr(row, attr, None) else "order")

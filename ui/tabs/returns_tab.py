@@ -24,9 +24,17 @@ from db.session import Database
 from ui.dialogs.defective_dialog import DefectiveDialog
 from ui.dialogs.return_dialog import ReturnDialog
 from ui.events import ShopEvents
-from ui.models.table import Column, RowsModel
+from ui.models.table import Column
 from ui.ops import Ops
-from ui.tabs._kit import LazyTab, debounced, plural, selected_row, source_row, table_view
+from ui.tabs._kit import (
+    LazyTab,
+    SortedRowsModel,
+    debounced,
+    plural,
+    selected_row,
+    source_row,
+    table_view,
+)
 
 RETURN_COLUMNS = [
     Column("Return", lambda r: r.number, width=15),
@@ -80,11 +88,11 @@ class ReturnsTab(LazyTab):
         bar.addWidget(self.count)
         bar.addWidget(self.new_button)
 
-        self.model = RowsModel(RETURN_COLUMNS, self.fmt, _defective_color, parent=self)
+        self.model = SortedRowsModel(RETURN_COLUMNS, self.fmt, _defective_color, parent=self)
         self.view = table_view(self.model, self, stretch=3)
         self.view.doubleClicked.connect(self._double_clicked)
 
-        self.defective = RowsModel(DEFECTIVE_COLUMNS, self.fmt, parent=self)
+        self.defective = SortedRowsModel(DEFECTIVE_COLUMNS, self.fmt, parent=self)
         self.defective_view = table_view(self.defective, self, stretch=1)
         self.defective_view.doubleClicked.connect(
             lambda index: self._emit(source_row(self.defective_view, index), "sku")
@@ -172,7 +180,7 @@ class ReturnsTab(LazyTab):
         row: ReturnRow | None = source_row(self.view, index)
         if row is None:
             return
-        column = self.model.columns[self.view.model().mapToSource(index).column()].title
+        column = self.model.columns[index.column()].title
         if column == "Credit notes" and row.credit_notes:
             self.open_document.emit(row.credit_notes[0])
         elif column in ("Order", "Customer"):
