@@ -437,3 +437,25 @@ def test_tabs_requery_only_for_changes_that_concern_them(
     assert calls == ["profit"]
     events.emit_changes(Changes(purchases=True, stock=True))  # a new purchase order
     assert calls == ["profit", "purchases"]
+
+
+def test_cancelling_a_purchase_after_confirmation(
+    qtbot, monkeypatch, shop: Shop, events: ShopEvents, ops: Ops
+) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QMessageBox
+
+    number = shop.purchase("TOOLCO", A=(5, "3.00"))
+    tab = show(qtbot, PurchasesTab(shop.db, events, ops))
+    qtbot.waitUntil(lambda: tab.select(number))
+    asked: list[str] = []
+
+    def answer(_parent, _title, text, *args):  # type: ignore[no-untyped-def]
+        asked.append(text)
+        return QMessageBox.StandardButton.Yes
+
+    monkeypatch.setattr(QMessageBox, "question", answer)
+    qtbot.mouseClick(tab.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: tab.detail is not None and tab.detail.status == "cancelled")
+    assert number in asked[0]
+    assert not tab.receive_button.isEnabled() and not tab.cancel_button.isEnabled()
+    assert [(ln.ordered, ln.open) for ln in tab.lines.rows] == [(5, 0)]
