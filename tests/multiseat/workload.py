@@ -108,7 +108,9 @@ def worker(url: str, number: int, operations: int, seed: int, start: Any, out: A
         out.put(report)
 
 
-def run_workers(url: str, workers: int, operations: int, seed: int = 1) -> tuple[list[WorkerReport], float]:
+def run_workers(
+    url: str, workers: int, operations: int, seed: int = 1
+) -> tuple[list[WorkerReport], float]:
     """Start `workers` processes together; wait for them; (reports, wall-clock seconds)."""
     ctx = multiprocessing.get_context("spawn")
     start, out = ctx.Event(), ctx.Queue()
@@ -182,7 +184,9 @@ def invariant_problems(db: Database) -> list[str]:
         if r.dl != r.qty_delivered:
             problems.append(f"{where}: delivery lines {r.dl} but delivered {r.qty_delivered}")
         if r.il != r.qty_invoiced or r.il != r.qty_delivered:
-            problems.append(f"{where}: invoiced {r.il}/{r.qty_invoiced}, delivered {r.qty_delivered}")
+            problems.append(
+                f"{where}: invoiced {r.il}/{r.qty_invoiced}, delivered {r.qty_delivered}"
+            )
         if r.al != r.qty_delivered + r.qty_allocated:
             problems.append(f"{where}: allocations {r.al} but served {r.qty_delivered}")
         if r.rl != r.qty_returned:
