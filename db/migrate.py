@@ -5,19 +5,27 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
+from typing import TYPE_CHECKING
+
 from sqlalchemy import inspect
 
 from db.errors import StorageError
 from db.session import Database
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+# The newest revision this program ships. Opening a shop already at it costs no Alembic
+# import (a quarter of a second at start-up); tests/reliability checks it equals the
+# scripts' head, so a new migration cannot forget to move it.
+SCHEMA_HEAD = "0003"
 
 
 def alembic_config(url: str | None = None) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     if url:
@@ -26,17 +34,23 @@ def alembic_config(url: str | None = None) -> Config:
 
 
 def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None
     return head
 
 
 def known_revisions() -> set[str]:
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory.from_config(alembic_config())
     return {rev.revision for rev in script.walk_revisions()}
 
 
 def current_revision(database: Database) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     with database.write_engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
@@ -57,6 +71,8 @@ def backup_sqlite(source: Path, target: Path) -> Path:
 
 
 def upgrade(database: Database, revision: str = "head") -> None:
+    from alembic import command
+
     config = alembic_config(database.url)
     with database.write_engine.begin() as conn:
         config.attributes["connection"] = conn
@@ -66,7 +82,7 @@ def upgrade(database: Database, revision: str = "head") -> None:
 LIGHT_CHECK_ABOVE = 64 * 1024 * 1024
 
 
-def _refuse_foreign_file(path: Path) -> None:
+def _refuse_foreign_file(path: Path) -> str | None:
     """A read-only look first: a damaged file or another program's database is left as is."""
     from db.backup import inspect_file
 
@@ -76,6 +92,7 @@ def _refuse_foreign_file(path: Path) -> None:
     found = inspect_file(path, quick=True, light=large)
     if found.revision is None and found.tables - {"alembic_version"}:
         raise StorageError(f"{path} holds other data and is not a ShopDesk shop.")
+    return found.revision
 
 
 def ensure_current(database: Database, *, create: bool = True) -> str:
@@ -93,7 +110,9 @@ def ensure_current(database: Database, *, create: bool = True) -> str:
                 f"Cannot create the folder {database.path.parent}: {exc.strerror}."
             ) from exc
     elif database.path is not None:
-        _refuse_foreign_file(database.path)  # before the engine's pragmas write to it
+        # a read-only look before the engine's pragmas write to the file
+        if _refuse_foreign_file(database.path) == SCHEMA_HEAD:
+            return "current"
     try:
         current = current_revision(database)
         tables = set(inspect(database.write_engine).get_table_names())

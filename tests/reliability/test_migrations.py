@@ -218,3 +218,10 @@ def test_documents_issued_at_0002_get_their_parties_backfilled_and_stay_frozen(t
             conn.execute("UPDATE invoice SET paid = paid, credited = credited")
     finally:
         conn.close()
+
+
+def test_the_schema_head_constant_is_the_scripts_head() -> None:
+    """Opening a current shop skips Alembic by comparing with SCHEMA_HEAD: it must be true."""
+    from db.migrate import SCHEMA_HEAD, head_revision
+
+    assert SCHEMA_HEAD == head_revision()
