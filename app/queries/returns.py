@@ -19,9 +19,12 @@ from db.models import (
     Customer,
     CustomerReturn,
     Product,
+    Receipt,
+    ReceiptLine,
     ReturnLine,
     SalesOrder,
     SalesOrderLine,
+    Supplier,
 )
 
 
@@ -195,11 +198,25 @@ def defective_stock(session: Session, today: date | None = None) -> list[Defecti
     return rows
 
 
+def last_supplier(session: Session, sku: str) -> str | None:
+    """The code of the supplier who last delivered `sku` (the likely one to take it back)."""
+    return session.execute(
+        select(Supplier.code)
+        .join(Receipt, Receipt.supplier_id == Supplier.id)
+        .join(ReceiptLine, ReceiptLine.receipt_id == Receipt.id)
+        .join(Product, Product.id == ReceiptLine.product_id)
+        .where(Product.sku == sku)
+        .order_by(Receipt.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
 __all__ = [
     "DefectiveRow",
     "ReturnRow",
     "ReturnableLine",
     "defective_stock",
+    "last_supplier",
     "return_rows",
     "returnable_lines",
 ]

@@ -273,6 +273,7 @@ def test_defective_goods_back_to_the_supplier_are_a_recovery(
     qtbot.mouseClick(returns.supplier_button, Qt.MouseButton.LeftButton)
     dialog = dialog_of(returns, DefectiveDialog)
     type_into_spin(qtbot, dialog.qty, 1)
+    assert dialog.supplier.currentText() == ""  # the goods came without a supplier
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)  # no supplier chosen yet
     assert dialog.isVisible() and "supplier" in dialog.error.text()
     qtbot.keyClicks(dialog.supplier.lineEdit(), "TOOLCO")

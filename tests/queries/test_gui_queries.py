@@ -10,7 +10,7 @@ import pytest
 from app.errors import NotFound
 from app.queries.invoices import invoice_order, invoice_row, invoice_rows
 from app.queries.purchases import purchase_detail, purchase_rows
-from app.queries.returns import defective_stock, return_rows, returnable_lines
+from app.queries.returns import defective_stock, last_supplier, return_rows, returnable_lines
 from app.services.common import set_clock
 from db.session import Database
 from tests.scenarios.shop import Shop
@@ -139,6 +139,8 @@ def test_return_list_returnable_lines_and_defective_stock(shop: Shop) -> None:
     shop.dispose("A", 1, "write_off")
     with shop.db.read() as session:
         assert defective_stock(session) == []
+        assert last_supplier(session, "A") == "TOOLCO"  # PO-1's receipt came after GR-1
+        assert last_supplier(session, "B") is None
 
 
 def test_invoice_list_paid_credited_open_and_overdue(shop: Shop) -> None:

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import formatting, services
-from app.queries.returns import DefectiveRow
+from app.queries.returns import DefectiveRow, last_supplier
 from app.queries.stock import supplier_search
 from db.session import Database
 from ui.dialogs.purchase_dialog import SEP, code_of
@@ -58,13 +58,16 @@ class DefectiveDialog(QDialog):
         self.qty.setRange(1, max(1, row.qty))
         self.qty.setValue(row.qty)
         self.qty.setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.qty.setMaximumWidth(120)
         self.supplier = QComboBox()
         self.supplier.setEditable(True)
         self.supplier.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         with db.read() as session:
             hits = supplier_search(session, "", limit=5000)
-        self.supplier.addItems([f"{h.code}{SEP}{h.name}" for h in hits])
-        self.supplier.setCurrentIndex(-1)
+            usual = last_supplier(session, row.sku) if action == "supplier_return" else None
+        for hit in hits:
+            self.supplier.addItem(f"{hit.code}{SEP}{hit.name}", hit.code)
+        self.supplier.setCurrentIndex(self.supplier.findData(usual) if usual else -1)
         self.supplier.completer().setFilterMode(Qt.MatchFlag.MatchContains)
         self.supplier.completer().setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         self.note = QLineEdit()
@@ -79,7 +82,7 @@ class DefectiveDialog(QDialog):
             else "The supplier takes the goods back; their cost counts as recovered."
         )
         explain.setWordWrap(True)
-        explain.setStyleSheet("color: palette(mid);")
+        explain.setStyleSheet("color: #555555;")
         self.error = ErrorLabel()
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel

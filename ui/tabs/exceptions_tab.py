@@ -228,7 +228,7 @@ class ExceptionsTab(LazyTab):
         self._min_first = 20 * char
         self.view.setStyleSheet("QTreeView::item { padding: 3px 2px; }")
         hint = QLabel("Double-click a row to open the document that needs attention.")
-        hint.setStyleSheet("color: palette(mid);")
+        hint.setStyleSheet("color: #555555;")
 
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
