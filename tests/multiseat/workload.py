@@ -207,14 +207,17 @@ def invariant_problems(db: Database) -> list[str]:
         for series, values in by_series.items():
             if sorted(values) != list(range(1, len(values) + 1)):
                 problems.append(f"{table} {series}: numbers are not 1..{len(values)} without gaps")
-    for number, gross, paid, credited, payments in _rows(
+    for number, gross, paid, credited, payments, notes in _rows(
         db,
         "SELECT i.number, i.gross, i.paid, i.credited, "
-        "COALESCE((SELECT SUM(p.amount) FROM payment p WHERE p.invoice_id = i.id), 0) "
+        "COALESCE((SELECT SUM(p.amount) FROM payment p WHERE p.invoice_id = i.id), 0), "
+        "COALESCE((SELECT SUM(c.gross) FROM credit_note c WHERE c.invoice_id = i.id), 0) "
         "FROM invoice i",
     ):
-        if paid != payments or paid > gross:
-            problems.append(f"{number}: paid {paid}, payments {payments}, credited {credited}")
+        if paid != payments or paid > gross or credited != notes:
+            problems.append(
+                f"{number}: paid {paid}, payments {payments}, credited {credited}, notes {notes}"
+            )
     return problems
 
 
