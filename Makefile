@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench screenshots clean lint
+.PHONY: run test bench screenshots clean lint package smoke-frozen
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -29,6 +29,14 @@ screenshots: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/pip install --quiet ruff==0.17.6
 	$(BIN)/ruff check app db ui tests
+
+# The frozen program (PyInstaller, packaging/shopdesk.spec): dist/ShopDesk/ with ShopDesk + shopdesk.
+package: $(STAMP)
+	$(BIN)/pip install --quiet pyinstaller==6.22.3
+	PYTHON=$(BIN)/python packaging/build.sh
+
+smoke-frozen: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/pytest -q tests/packaging
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .hypothesis
