@@ -175,11 +175,18 @@ def test_purchase_received_in_part_serves_the_waiting_orders(
 def test_a_refused_purchase_keeps_the_dialog_and_its_lines(
     qtbot, shop: Shop, events: ShopEvents, ops: Ops
 ) -> None:  # type: ignore[no-untyped-def]
+    shop.receive("A", 4, cost="2.25")
     tab = show(qtbot, PurchasesTab(shop.db, events, ops))
     dialog = tab.new_purchase()
     qtbot.keyClicks(dialog.supplier.lineEdit(), "TOOLCO")
-    qtbot.keyClicks(dialog.product, "A")
-    qtbot.keyClicks(dialog.cost, "2")
+    qtbot.keyClicks(dialog.product, "Product A")
+    qtbot.waitUntil(lambda: dialog._hits.stringList() == ["A — Product A"])  # the search
+    assert dialog.product.completer().popup().isVisible()
+    # what choosing the suggestion does (the offscreen popup does not take synthetic clicks)
+    dialog.product.setText("A — Product A")
+    dialog._product_chosen(dialog.product.text())
+    assert dialog.product.text() == "A — Product A"
+    assert dialog.cost.text() == "2.25"  # the stock's average cost is proposed
     qtbot.mouseClick(dialog.add_button, Qt.MouseButton.LeftButton)
     qtbot.keyClicks(dialog.for_order, "SO-2026-99999")
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
