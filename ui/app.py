@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
+from PySide6.QtCore import QCoreApplication, QEventLoop, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 
 from db.session import Database, default_data_dir, resolve_url
@@ -43,6 +43,7 @@ class ShopApp:
         self.ops = Ops()
         self.db: Database | None = None
         self.window = None  # ui.main_window.MainWindow
+        self.screenshots = False
 
     def open(self, target: str, demo: bool = False, *, create: bool = False,
              wizard: bool = False) -> bool:
@@ -60,6 +61,15 @@ class ShopApp:
             db.dispose()
             show_error(self.window, exc)
             return False
+        if self.screenshots:
+            user = None  # a documentation run: nobody logs in
+        else:
+            from ui.dialogs.login_dialog import who_is_working
+
+            user = who_is_working(db, self.window)
+            if user is None:
+                db.dispose()
+                return False
         if wizard:
             from ui.main_window import _optional
 
@@ -77,6 +87,8 @@ class ShopApp:
             self._unregister(old_db)
             old_db.dispose()
         self._register(db)
+        if user is not None:
+            apply_role(self.window, user)
         self.window.show()
         return True
 
@@ -106,6 +118,26 @@ class ShopApp:
         if self.db is not None:
             self._unregister(self.db)
             self.db.dispose()
+
+
+def apply_role(window, user) -> None:  # type: ignore[no-untyped-def]
+    """What a role may not see is not shown: a clerk gets no Profit tab and no margins.
+    (The rule itself lives in app.users.PERMISSIONS.)"""
+    window.setWindowTitle(f"{window.windowTitle()} — {user.name}")
+    if not user.can("reports.profit"):
+        for i in range(window.tabs.count()):
+            if window.tabs.tabText(i).replace("&", "") == "Profit":
+                window.tabs.setTabVisible(i, False)
+    if not user.can("costs.view"):
+        window.hide_costs = True
+        from ui.tabs.orders_tab import OrdersTab
+
+        view = getattr(window.findChild(OrdersTab), "view", None)
+        if view is not None:
+            model = view.model()
+            for col in range(model.columnCount()):
+                if model.headerData(col, Qt.Orientation.Horizontal) == "Margin":
+                    view.setColumnHidden(col, True)
 
 
 def build_demo_shop(path: Path, ops: Ops) -> bool:
@@ -218,6 +250,7 @@ def run_gui(db_arg: str | None, screenshots_dir: str | None = None) -> int:
     app.setOrganizationName("ShopDesk")
     _set_window_icon(app)
     shop = ShopApp(app)
+    shop.screenshots = bool(screenshots_dir)
     if wants_demo(db_arg):
         path = demo_path()
         if not path.exists() and not build_demo_shop(path, shop.ops):

@@ -1,0 +1,57 @@
+"""Two or more users: the program asks who is working; a clerk sees no profit."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from app import audit
+from app.users import add_user
+from ui.dialogs.login_dialog import LoginDialog, who_is_working
+
+
+def test_a_single_user_shop_asks_nobody(db):
+    add_user(db, "anna", "owner", "4711")
+    user = who_is_working(db)
+    assert user is not None and (user.name, user.role) == ("anna", "owner")
+    assert audit.current_user() == "anna"
+
+
+def test_a_wrong_pin_is_a_sentence_in_the_dialog_and_the_right_one_logs_in(db, qtbot):
+    add_user(db, "anna", "owner", "4711")
+    add_user(db, "carl", "clerk", "1234")
+    dialog = LoginDialog(db)
+    qtbot.addWidget(dialog)
+    dialog.name.setCurrentText("carl")
+    qtbot.keyClicks(dialog.pin, "9999")
+    dialog._try()
+    assert dialog.user is None and dialog.error.text()
+    dialog.pin.clear()
+    qtbot.keyClicks(dialog.pin, "1234")
+    dialog._try()
+    assert dialog.user is not None and dialog.user.role == "clerk"
+
+
+def test_a_clerk_sees_no_profit_tab_and_no_margin(db, db_path, qtbot):
+    from ui.app import ShopApp
+
+    add_user(db, "anna", "owner", "4711")
+    add_user(db, "carl", "clerk", "1234")
+
+    def answer() -> None:
+        dialog = next(w for w in QApplication.topLevelWidgets()
+                      if isinstance(w, LoginDialog) and w.isVisible())
+        dialog.name.setCurrentText("carl")
+        dialog.pin.setText("1234")
+        dialog._try()
+
+    shop = ShopApp(QApplication.instance())
+    QTimer.singleShot(200, answer)
+    assert shop.open(str(db_path))
+    window = shop.window
+    qtbot.addWidget(window)
+    titles = {window.tabs.tabText(i).replace("&", ""): window.tabs.isTabVisible(i)
+              for i in range(window.tabs.count())}
+    assert titles["Profit"] is False and titles["Orders"] is True
+    assert "carl" in window.windowTitle()
+    shop.close()
