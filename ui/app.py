@@ -87,7 +87,7 @@ class ShopApp:
             self._unregister(old_db)
             old_db.dispose()
         self._register(db)
-        if user is not None:
+        if user is not None and user.role != "owner":
             apply_role(self.window, user)
         self.window.show()
         return True
