@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,3 +38,21 @@ def db(db_path: Path) -> Iterator[Database]:
     database = Database("sqlite:///" + str(db_path))
     yield database
     database.dispose()
+
+
+# PySide6 can crash while the interpreter tears itself down ("bool_dealloc: deallocating
+# True or False"), after every test has passed and reported. Leave the process without
+# that teardown, keeping pytest's exit status.
+_exit_status: list[int] = []
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _exit_status[:] = [int(exitstatus)]
+
+
+@atexit.register
+def _leave_without_teardown() -> None:
+    if _exit_status and "PySide6.QtCore" in sys.modules:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(_exit_status[0])
