@@ -23,6 +23,9 @@ DEMO_ORDERS = 300
 DEMO_SEED = 1
 
 
+POLL_MS = 5000
+
+
 def demo_path() -> Path:
     return default_data_dir() / "demo.sqlite"
 
@@ -44,6 +47,11 @@ class ShopApp:
         self.db: Database | None = None
         self.window = None  # ui.main_window.MainWindow
         self.screenshots = False
+        # Another window or seat may write at any time: poll a cheap fingerprint and tell
+        # the tabs when it moved (our own writes move it too; they reset the baseline).
+        self._seen: tuple[int, ...] | None = None
+        self._poll: QTimer | None = None
+        self.events.changed.connect(lambda _changes: self._remember_version())
 
     def open(self, target: str, demo: bool = False, *, create: bool = False,
              wizard: bool = False) -> bool:
@@ -87,10 +95,42 @@ class ShopApp:
             self._unregister(old_db)
             old_db.dispose()
         self._register(db)
+        self._remember_version()
+        self._poll = QTimer(self.window)  # lives and dies with the window
+        self._poll.setInterval(POLL_MS)
+        self._poll.timeout.connect(self._poll_others)
+        self._poll.start()
         if user is not None and user.role != "owner":
             apply_role(self.window, user)
         self.window.show()
         return True
+
+    def _version(self) -> tuple[int, ...] | None:
+        from app.queries.changes import data_version
+
+        if self.db is None:
+            return None
+        try:
+            with self.db.read() as session:
+                return data_version(session)
+        except Exception:  # noqa: BLE001 - a busy or vanished file: try again next time
+            log.debug("change poll failed", exc_info=True)
+            return None
+
+    def _remember_version(self) -> None:
+        self._seen = self._version()
+
+    def _poll_others(self) -> None:
+        if self.ops.busy:  # our own write is under way; its result will refresh the tabs
+            return
+        current = self._version()
+        if current is not None and self._seen is not None and current != self._seen:
+            self._seen = current
+            self.events.emit_changes(None)  # everything may have changed
+            if self.window is not None:
+                self.window.statusBar().showMessage("Updated with changes made elsewhere.", 5000)
+        elif current is not None:
+            self._seen = current
 
     def _switch(self, target: str, new: bool) -> bool:
         """From the File menu: a new shop (created, then the setup wizard) or another file."""
@@ -114,6 +154,8 @@ class ShopApp:
             unregister(db.path)
 
     def close(self) -> None:
+        if self._poll is not None:
+            self._poll.stop()
         self.ops.wait()
         if self.db is not None:
             self._unregister(self.db)

@@ -113,6 +113,10 @@ class Ops(QObject):
             else:
                 QApplication.restoreOverrideCursor()
 
+    @property
+    def busy(self) -> bool:
+        return self._running > 0
+
     def wait(self, msecs: int = 30_000) -> bool:
         """For tests and shutdown: wait until queued work has finished."""
         return self._writer.waitForDone(msecs) and self._reader.waitForDone(msecs)

@@ -55,3 +55,24 @@ def test_a_clerk_sees_no_profit_tab_and_no_margin(db, db_path, qtbot):
     assert titles["Profit"] is False and titles["Orders"] is True
     assert "carl" in window.windowTitle()
     shop.close()
+
+
+def test_a_change_made_elsewhere_reaches_the_open_window(db, db_path, qtbot):
+    """Another window (or seat) sells: the poll notices and the tabs are told."""
+    from app import services
+    from ui.app import ShopApp
+
+    shop = ShopApp(QApplication.instance())
+    assert shop.open(str(db_path))
+    qtbot.addWidget(shop.window)
+    heard = []
+    qtbot.waitUntil(lambda: not shop.ops.busy)  # the tabs' first queries are done
+    shop.events.changed.connect(heard.append)
+    shop._poll_others()
+    assert heard == []  # nothing new yet
+    services.add_product(db, "Z", "Zipper", "1.00")
+    services.receive_stock(db, "Z", 5, "0.40")  # written by "another window": the test's db
+    qtbot.waitUntil(lambda: not shop.ops.busy)
+    shop._poll_others()
+    assert len(heard) == 1
+    shop.close()
