@@ -51,6 +51,14 @@ def gui(db: Path, folder: Path) -> dict[str, Any]:
 
 
 def _peak_mb() -> float:
+    """This process's peak RSS. VmHWM, not ru_maxrss: on Linux a child started by fork+exec
+    inherits the parent's ru_maxrss, so it would report the benchmark's own peak."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
     import resource
 
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
