@@ -6,27 +6,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFontMetrics, QShowEvent
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from app.services.common import Changes
 from db.session import Database
 from ui.events import ShopEvents
 from ui.models.table import Formatter, RowsModel
 from ui.ops import Ops
+from ui.widgets.tables import ErrorLabel, shop_currency  # noqa: F401 - shared, re-exported
+from ui.widgets.tables import row_of as source_row  # noqa: F401 - re-exported
+from ui.widgets.tables import selected as selected_row  # noqa: F401 - re-exported
 
 DEBOUNCE_MS = 250
-
-
-def shop_currency(db: Database) -> str:
-    from app.settings import load
-
-    try:
-        with db.read() as session:
-            return load(session).currency
-    except Exception:  # noqa: BLE001 - a display default; the real error shows on first query
-        return "EUR"
 
 
 class LazyTab(QWidget):
@@ -185,40 +178,6 @@ def size_columns(view: QTableView, model: RowsModel) -> None:
             "datetime": 16,
         }.get(column.kind, 14)
         view.setColumnWidth(i, max(title, hint * char + 12))
-
-
-def source_row(view: QTableView, index: Any) -> Any:
-    """The row object behind a (possibly sorted) view index, or None."""
-    model = view.model()
-    if isinstance(model, QSortFilterProxyModel):
-        index = model.mapToSource(index)
-        model = model.sourceModel()
-    if not index.isValid():
-        return None
-    return model.row_at(index.row())  # type: ignore[attr-defined]
-
-
-def selected_row(view: QTableView) -> Any:
-    indexes = view.selectionModel().selectedRows() if view.selectionModel() else []
-    return source_row(view, indexes[0]) if indexes else None
-
-
-class ErrorLabel(QLabel):
-    """The refusal sentence shown inside a dialog (the input stays as typed)."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWordWrap(True)
-        self.setStyleSheet("color: #b00020; font-weight: 600;")
-        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.hide()
-
-    def show_message(self, text: str) -> None:
-        self.setText(text)
-        self.setVisible(bool(text))
-
-    def clear_message(self) -> None:
-        self.show_message("")
 
 
 def show_failure(label: ErrorLabel, parent: QWidget, exc: BaseException) -> None:
