@@ -65,7 +65,25 @@ def _sortable(value: Any) -> Any:
     return value
 
 
-class RowsModel(QAbstractTableModel):
+class _ColumnsModel(QAbstractTableModel):
+    """What both list models share: declared columns and their headers."""
+
+    columns: list[Column]
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.columns)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.columns):
+            column = self.columns[section]
+            if role == Qt.ItemDataRole.DisplayRole:
+                return column.title
+            if role == Qt.ItemDataRole.TextAlignmentRole:
+                return _RIGHT if column.kind in ("money", "qty", "number", "percent") else _LEFT
+        return None
+
+
+class RowsModel(_ColumnsModel):
     """A small-to-medium list held in memory (products, purchases, a report)."""
 
     def __init__(
@@ -92,17 +110,7 @@ class RowsModel(QAbstractTableModel):
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.rows)
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.columns)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.columns):
-            column = self.columns[section]
-            if role == Qt.ItemDataRole.DisplayRole:
-                return column.title
-            if role == Qt.ItemDataRole.TextAlignmentRole:
-                return _RIGHT if column.kind in ("money", "qty", "number", "percent") else _LEFT
-        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self.rows):
@@ -135,7 +143,7 @@ def cell(column: Column, row: Any, role: int, fmt: Formatter,
     return None
 
 
-class LazyRowsModel(QAbstractTableModel):
+class LazyRowsModel(_ColumnsModel):
     """Holds only the ids of a (filtered, SQL-sorted) list and fetches rows page by page when
     the view asks for them: 100,000 orders open without loading 100,000 rows."""
 
@@ -195,17 +203,7 @@ class LazyRowsModel(QAbstractTableModel):
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._ids)
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.columns)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.columns):
-            column = self.columns[section]
-            if role == Qt.ItemDataRole.DisplayRole:
-                return column.title
-            if role == Qt.ItemDataRole.TextAlignmentRole:
-                return _RIGHT if column.kind in ("money", "qty", "number", "percent") else _LEFT
-        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._ids):
