@@ -41,7 +41,8 @@ class MoneyType(TypeDecorator[Decimal]):
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         if value is None:
             return None
-        return (Decimal(int(value)) / _MONEY_FACTOR).quantize(Decimal(1).scaleb(-MONEY_SCALE))
+        # scaleb keeps it exact and gives the right exponent: 1234 -> Decimal("12.34")
+        return Decimal(int(value)).scaleb(-MONEY_SCALE)
 
 
 class PercentType(TypeDecorator[Decimal]):
@@ -61,7 +62,7 @@ class PercentType(TypeDecorator[Decimal]):
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         if value is None:
             return None
-        return (Decimal(int(value)) / 100).quantize(Decimal("0.01"))
+        return Decimal(int(value)).scaleb(-2)
 
 
 Money = Annotated[Decimal, mapped_column(MoneyType(), nullable=False, default=Decimal(0))]
