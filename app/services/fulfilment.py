@@ -434,6 +434,9 @@ def take_from_layers(
         raise RuntimeError(f"stock ledger broken for product {product_id} ({what}): {exc}") from exc
 
 
+_MAX_ID: dict[str, Any] = {}  # prebuilt per table: building a statement costs more than running it
+
+
 def reserve_ids(session: Session, table: Any, count: int) -> list[int]:
     """`count` new primary keys for `table`, taken inside the write transaction.
 
@@ -451,7 +454,10 @@ def reserve_ids(session: Session, table: Any, count: int) -> list[int]:
         return sorted(connection.execute(
             text("SELECT nextval(:s) FROM generate_series(1, :n)"), {"s": sequence, "n": count}
         ).scalars())
-    start = connection.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one() + 1
+    stmt = _MAX_ID.get(table.name)
+    if stmt is None:
+        stmt = _MAX_ID[table.name] = select(func.coalesce(func.max(table.c.id), 0))
+    start = connection.execute(stmt).scalar_one() + 1
     return list(range(start, start + count))
 
 
