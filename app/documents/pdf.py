@@ -413,7 +413,7 @@ _TABLE_STYLE = [
 
 
 def _lines_table(doc: PrintedDocument, f: _Formats) -> Table:
-    kit = _kit()
+    _kit()  # fonts registered before the table measures text
     if doc.kind == "delivery_note":
         header = ["#", "SKU", "Description", "Ordered", "Delivered", "Still pending"]
         fixed = [8 * mm, 30 * mm, 0, 20 * mm, 20 * mm, 24 * mm]
@@ -447,7 +447,7 @@ def _lines_table(doc: PrintedDocument, f: _Formats) -> Table:
 
 
 def _totals(doc: PrintedDocument, f: _Formats) -> Flowable:
-    kit = _kit()
+    _kit()  # fonts registered before the table measures text
     total_label = "Total credited" if doc.kind == "credit_note" else "Total due"
     rows: list[list[Any]] = [["Tax rate", "Net", "Tax"]]
     rows += [[f.percent(t.rate), f.money(t.net), f.money(t.tax)] for t in doc.tax_rows]
