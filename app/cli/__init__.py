@@ -53,7 +53,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse that raises instead of printing usage and exiting with code 2 itself."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise ArgumentError(f"{self.prog}: {message}")
+        raise ArgumentError(f"{message} (see '{self.prog} --help').")
 
 
 def _common_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
