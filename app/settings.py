@@ -108,11 +108,16 @@ def resolve_tax_rate(text: str, rates: dict[str, Decimal]) -> Decimal:
     raise InvalidInput(f"{text!r} is neither a percentage nor a named tax rate ({known}).")
 
 
+# ISO 4217 codes that are not money a shop prices in: testing, "no currency", metals, units.
+_NOT_MONEY = frozenset({"XXX", "XTS", "XAU", "XAG", "XPT", "XPD", "XDR", "XBA", "XBB", "XBC",
+                        "XBD", "XSU", "XUA", "XFU", "XFO", "XRE"})
+
+
 def _currency(value: str) -> str:
     from babel.numbers import get_currency_precision, list_currencies
 
     code = value.strip().upper()
-    if code not in list_currencies():
+    if code not in list_currencies() or code in _NOT_MONEY:
         raise InvalidInput(f"{value!r} is not an ISO 4217 currency code (EUR, USD, GBP...).")
     if get_currency_precision(code) > 2:
         raise InvalidInput(f"{code} has more than two decimals, which ShopDesk cannot store yet.")
