@@ -94,6 +94,7 @@ class ShopApp:
         if old_db is not None and old_db is not db:
             self._unregister(old_db)
             old_db.dispose()
+            self._backup_on_close(old_db)
         self._register(db)
         self._remember_version()
         self._poll = QTimer(self.window)  # lives and dies with the window
@@ -160,6 +161,20 @@ class ShopApp:
         if self.db is not None:
             self._unregister(self.db)
             self.db.dispose()
+            self._backup_on_close(self.db)
+
+    def _backup_on_close(self, db: Database) -> None:
+        """Every close leaves a fresh copy (the newest 20 automatic ones are kept). Not for
+        the demo shop or a documentation run; never in another program's way: a failure is
+        logged, the shop itself is untouched."""
+        if db.path is None or self.screenshots or db.path == demo_path() or not db.path.exists():
+            return
+        from db.backup import backup
+
+        try:
+            backup(db.path, reason="on-close")
+        except Exception:  # noqa: BLE001 - a full disk must not stop the program from closing
+            log.warning("automatic backup on close failed", exc_info=True)
 
 
 def apply_role(window, user) -> None:  # type: ignore[no-untyped-def]

@@ -76,3 +76,16 @@ def test_a_change_made_elsewhere_reaches_the_open_window(db, db_path, qtbot):
     shop._poll_others()
     assert len(heard) == 1
     shop.close()
+
+
+def test_closing_the_program_leaves_a_backup(db, db_path, qtbot):
+    from db.backup import backups_dir, list_backups
+    from ui.app import ShopApp
+
+    shop = ShopApp(QApplication.instance())
+    assert shop.open(str(db_path))
+    qtbot.addWidget(shop.window)
+    qtbot.waitUntil(lambda: not shop.ops.busy)
+    shop.close()
+    reasons = [reason for _, reason, _ in list_backups(backups_dir(db_path), db_path.stem)]
+    assert reasons == ["on-close"]
