@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QShowEvent
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -26,17 +26,17 @@ from app import formatting, services
 from app.domain.states import STATUS_LABELS
 from app.queries.orders import OrderFilter, OrderRow, order_detail, order_ids, order_rows
 from app.queries.stock import customer_search
-from app.services.common import Changes
 from db.session import Database
 from ui.dialogs.document_view import documents_available, open_document, open_pdf
 from ui.dialogs.order_detail import CancelPendingDialog, PaymentDialog
 from ui.dialogs.order_dialog import OrderDialog
 from ui.events import ShopEvents
-from ui.models.table import Column, Formatter, LazyRowsModel
+from ui.models.table import Column, LazyRowsModel
 from ui.ops import Ops
+from ui.tabs._kit import LazyTab
 from ui.widgets.lookup import LookupEdit
 from ui.widgets.notice import NoticeBar
-from ui.widgets.tables import make_table, shop_currency
+from ui.widgets.tables import make_table
 
 SEARCH_DEBOUNCE_MS = 250
 ANY_DATE = QDate(2000, 1, 1)
@@ -62,7 +62,7 @@ def _highlight(row: OrderRow) -> QColor | None:
     return _STATUS_COLORS.get(row.status)
 
 
-class OrdersTab(QWidget):
+class OrdersTab(LazyTab):
     open_document = Signal(str)
     status_message = Signal(str)
     loaded = Signal()  # a new id list is shown
@@ -70,10 +70,8 @@ class OrdersTab(QWidget):
 
     def __init__(self, db: Database, events: ShopEvents, ops: Ops,
                  parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.db, self.events, self.ops = db, events, ops
+        super().__init__(db, events, ops, parent)  # LazyTab: refresh when shown and stale
         self.filter = OrderFilter()
-        self._stale = True
         self.last_filter_seconds = 0.0
 
         self.loading = False
@@ -81,7 +79,7 @@ class OrdersTab(QWidget):
         self._keep: OrderRow | None = None
         self._started = 0.0
         self.model = LazyRowsModel(ORDER_COLUMNS, self._fetch_ids, self._fetch_rows,
-                                   Formatter(shop_currency(db)), _highlight, self)
+                                   self.fmt, _highlight, self)
         self.model._sort = ("number", True)  # newest first until a header is clicked
         self.view = make_table(self.model, stretch=2, sql_sorted=True)
         # header clicks re-query in SQL (the view's own sorting stays off)
@@ -165,7 +163,6 @@ class OrdersTab(QWidget):
         layout.addWidget(self.notice)
         layout.addWidget(self.view, 1)
         layout.addLayout(actions)
-        events.changed.connect(self._on_changed)
         self.view.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
         self._update_buttons()
 
@@ -293,21 +290,6 @@ class OrdersTab(QWidget):
             return
         self.model._sort = (key, order == Qt.SortOrder.DescendingOrder)
         self.refresh()
-
-    def _on_changed(self, changes: Changes) -> None:
-        if changes.settings:
-            self.model.fmt.currency = shop_currency(self.db)
-        if not any(getattr(changes, name) for name in self.CONCERNS):
-            return
-        if self.isVisible():
-            self.refresh()
-        else:
-            self._stale = True
-
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt API
-        super().showEvent(event)
-        if self._stale:
-            self.refresh()
 
     # -- selection and actions
     def selected_row(self) -> OrderRow | None:

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QShowEvent
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -23,14 +23,14 @@ from PySide6.QtWidgets import (
 
 from app import formatting
 from app.queries.stock import MoveRow, StockRow, product_moves, stock_overview
-from app.services.common import Changes
 from db.session import Database
 from ui.dialogs.receive_dialog import AdjustDialog, DefectiveDialog, ReceiveDialog
 from ui.events import ShopEvents
-from ui.models.table import Column, Formatter, RowsModel
+from ui.models.table import Column, RowsModel
 from ui.ops import Ops
+from ui.tabs._kit import LazyTab
 from ui.widgets.notice import NoticeBar
-from ui.widgets.tables import make_table, selected, shop_currency
+from ui.widgets.tables import make_table, selected
 
 LOW = QColor("#fde3e3")
 
@@ -63,20 +63,17 @@ def _low(row: StockRow) -> QColor | None:
     return LOW if row.low and row.active else None
 
 
-class StockTab(QWidget):
+class StockTab(LazyTab):
     open_document = Signal(str)
     status_message = Signal(str)
     CONCERNS = ("stock", "catalog", "purchases", "orders", "returns", "settings")
 
     def __init__(self, db: Database, events: ShopEvents, ops: Ops,
                  parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.db, self.events, self.ops = db, events, ops
-        self._stale = True
+        super().__init__(db, events, ops, parent)  # LazyTab: refresh when shown and stale
         self._generation = 0
-        fmt = Formatter(shop_currency(db))
-        self.model = RowsModel(STOCK_COLUMNS, fmt, _low, self)
-        self.moves = RowsModel(MOVE_COLUMNS, fmt, parent=self)
+        self.model = RowsModel(STOCK_COLUMNS, self.fmt, _low, self)
+        self.moves = RowsModel(MOVE_COLUMNS, self.fmt, parent=self)
         self.view = make_table(self.model, stretch=1, sortable=True)
         self.view.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())
         self.view.doubleClicked.connect(lambda _i: self.receive())
@@ -133,7 +130,6 @@ class StockTab(QWidget):
         layout.addWidget(self.notice)
         layout.addLayout(actions)
         layout.addWidget(splitter, 1)
-        events.changed.connect(self._on_changed)
 
     # -- data
     def refresh(self) -> None:
@@ -200,21 +196,6 @@ class StockTab(QWidget):
         move: MoveRow | None = selected(self.moves_view)
         if move is not None and move.document:
             self.open_document.emit(move.document)
-
-    def _on_changed(self, changes: Changes) -> None:
-        if changes.settings:
-            self.model.fmt.currency = self.moves.fmt.currency = shop_currency(self.db)
-        if not any(getattr(changes, name) for name in self.CONCERNS):
-            return
-        if self.isVisible():
-            self.refresh()
-        else:
-            self._stale = True
-
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt API
-        super().showEvent(event)
-        if self._stale:
-            self.refresh()
 
     # -- actions
     def say(self, text: str) -> None:
