@@ -30,9 +30,15 @@ from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase import pdfdoc, pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfbase.ttfonts import (
+    FF_NONSYMBOLIC,
+    FF_SYMBOLIC,
+    SUBSETN,
+    TTFont,
+    makeToUnicodeCMap,
+)
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     Flowable,
@@ -82,6 +88,104 @@ rl_config.useA85 = 0
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
+class _Bytes(pdfdoc.PDFObject):
+    """A PDF value formatted once (it holds no object references), written as is."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def format(self, document: Any) -> bytes:
+        return self.data
+
+
+def _flate_stream(content: bytes, **entries: Any) -> pdfdoc.PDFStream:
+    """A stream whose content is already Flate-compressed (ReportLab skips its own filters
+    when the dictionary names one)."""
+    return pdfdoc.PDFStream(pdfdoc.PDFDictionary(
+        {**entries, "Filter": pdfdoc.PDFArray([pdfdoc.PDFName("FlateDecode")])}), content)
+
+
+@dataclass(frozen=True)
+class _SubsetObjects:
+    widths: _Bytes
+    to_unicode: bytes  # compressed
+    font_file: bytes  # compressed
+    font_file_length: int  # uncompressed (Length1)
+
+
+class _EmbeddedFont(TTFont):
+    """A TTFont that builds each distinct glyph subset's PDF objects once per process.
+
+    ReportLab makes the subset font program (parsing the TTF tables), its ToUnicode map and
+    its widths array again for every document, and compresses them: two thirds of an
+    invoice's writing time. The first subset of every invoice is ASCII plus the same handful
+    of other characters, so keyed by the subset's characters nearly every document reuses
+    bytes made before. The objects written are the ones `TTFont.addObjects` writes, byte for
+    byte (same names, same order), so output does not depend on what was printed before."""
+
+    def __init__(self, name: str, filename: str) -> None:
+        super().__init__(name, filename)
+        self._subsets: dict[tuple[int, tuple[int, ...]], _SubsetObjects] = {}
+
+    def _subset_objects(self, n: int, subset: list[int]) -> _SubsetObjects:
+        key = (n, tuple(subset))
+        made = self._subsets.get(key)
+        if made is None:
+            base = (SUBSETN(n) + b"+" + self.face.name + self.face.subfontNameX).decode("pdfdoc")
+            widths = pdfdoc.PDFArray([self.face.getCharWidth(c) for c in subset])
+            program = self.face.makeSubset(subset)
+            made = _SubsetObjects(
+                widths=_Bytes(widths.format(None)),
+                to_unicode=pdfdoc.PDFZCompress.encode(makeToUnicodeCMap(base, subset)),
+                font_file=pdfdoc.PDFZCompress.encode(program),
+                font_file_length=len(program),
+            )
+            if len(self._subsets) >= 256:  # a bound, not a policy: shops reuse few subsets
+                self._subsets.clear()
+            self._subsets[key] = made
+        return made
+
+    def addObjects(self, doc: Any) -> None:  # noqa: N802 (ReportLab's name)
+        if not doc.compression:
+            super().addObjects(doc)
+            return
+        state = self._assignState(doc)
+        state.frozen = 1
+        face = self.face
+        for n, subset in enumerate(state.subsets):
+            internal = self.getSubsetInternalName(n, doc)[1:]
+            base = (SUBSETN(n) + b"+" + face.name + face.subfontNameX).decode("pdfdoc")
+            made = self._subset_objects(n, subset)
+            font = pdfdoc.PDFTrueTypeFont()
+            font.__Comment__ = f"Font {self.fontName} subset {n}"
+            font.Name = internal
+            font.BaseFont = base
+            font.FirstChar = 0
+            font.LastChar = len(subset) - 1
+            font.Widths = made.widths
+            font.ToUnicode = doc.Reference(_flate_stream(made.to_unicode),
+                                           "toUnicodeCMap:" + base)
+            font_file = doc.Reference(
+                _flate_stream(made.font_file, Length1=made.font_file_length),
+                f"fontFile:{face.filename}({base})")
+            font.FontDescriptor = doc.Reference(pdfdoc.PDFDictionary({
+                "Type": "/FontDescriptor",
+                "Ascent": face.ascent,
+                "CapHeight": face.capHeight,
+                "Descent": face.descent,
+                "Flags": (face.flags & ~FF_NONSYMBOLIC) | FF_SYMBOLIC,
+                "FontBBox": pdfdoc.PDFArray(face.bbox),
+                "FontName": pdfdoc.PDFName(base),
+                "ItalicAngle": face.italicAngle,
+                "StemV": face.stemV,
+                "FontFile2": font_file,
+                "MissingWidth": face.defaultWidth,
+            }), "fontDescriptor:" + base)
+            doc.Reference(font, internal)
+            doc.idToObject["BasicFonts"].dict[internal] = font
+        del self.state[doc]
+
+
 @dataclass(frozen=True)
 class _Kit:
     glyphs: frozenset[str]
@@ -99,9 +203,9 @@ class _Kit:
 def _kit() -> _Kit:
     """Fonts and styles, once per process (registering a TTF parses it: keep it out of the
     per-document path)."""
-    regular = TTFont(REGULAR, str(FONT_DIR / "DejaVuSans.ttf"))
+    regular = _EmbeddedFont(REGULAR, str(FONT_DIR / "DejaVuSans.ttf"))
     pdfmetrics.registerFont(regular)
-    pdfmetrics.registerFont(TTFont(BOLD, str(FONT_DIR / "DejaVuSans-Bold.ttf")))
+    pdfmetrics.registerFont(_EmbeddedFont(BOLD, str(FONT_DIR / "DejaVuSans-Bold.ttf")))
     pdfmetrics.registerFontFamily(REGULAR, normal=REGULAR, bold=BOLD, italic=REGULAR,
                                   boldItalic=BOLD)
     pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
@@ -418,7 +522,8 @@ def _lines_table(doc: PrintedDocument, f: _Formats) -> Table:
         header = ["#", "SKU", "Description", "Ordered", "Delivered", "Still pending"]
         fixed = [8 * mm, 30 * mm, 0, 20 * mm, 20 * mm, 24 * mm]
         rows = [
-            [str(ln.position), ln.sku, ln.description, f.qty(ln.qty_ordered), f.qty(ln.qty), f.qty(ln.qty_pending)]
+            [str(ln.position), ln.sku, ln.description, f.qty(ln.qty_ordered), f.qty(ln.qty),
+             f.qty(ln.qty_pending)]
             for ln in doc.lines
         ]
         numeric = range(3, 6)
