@@ -1,0 +1,95 @@
+"""Bulk (the hot path's executemany) sends the driver exactly what a Core executemany sends."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime
+from decimal import Decimal as D
+from typing import Any
+
+import pytest
+from sqlalchemy import bindparam, event, insert, text
+
+from app.services.fulfilment import Bulk
+from db.models import Invoice, SalesOrderLine
+from db.session import Database
+
+INVOICE = Invoice.__table__
+KEYS = ("id", "number", "order_id", "delivery_id", "customer_id", "issue_date", "due_date",
+        "currency", "tax_rounding", "net", "tax", "gross", "paid", "credited", "created_at",
+        "customer_name", "customer_address", "customer_tax_id", "shop_name", "shop_address",
+        "shop_tax_id")
+
+
+def invoice_rows(first_id: int) -> list[tuple[Any, ...]]:
+    """Repeated and distinct values, Decimals of several exponents, an int for money."""
+    at = datetime(2026, 3, 2, 10, 0, 5)
+    rows = []
+    for n, (net, tax) in enumerate([(D("10.00"), D("1.90")), (D("10.0"), D("1.9")),
+                                    (D("0.01"), 0), (D(5), D("0.35")), (D("999999.99"), D(0))]):
+        rows.append((first_id + n, f"INV-T-{first_id + n}", 1, first_id + n, 1, date(2026, 3, 2),
+                     date(2026, 3, 16 + n % 2), "EUR", "line", net, tax, net + tax, D(0), 0, at,
+                     "Ann's shop", "" if n % 2 else "1 Main St\nTown", "", "Shop", "Addr", "TX"))
+    return rows
+
+
+@pytest.fixture
+def sent(db: Database) -> Iterator[list[tuple[str, Any]]]:
+    captured: list[tuple[str, Any]] = []
+
+    @event.listens_for(db.write_engine, "before_cursor_execute")
+    def capture(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if statement.startswith(("INSERT", "UPDATE")):
+            captured.append((statement, [tuple(p) for p in parameters] if executemany
+                             else [tuple(parameters)]))
+
+    yield captured
+    event.remove(db.write_engine, "before_cursor_execute", capture)
+
+
+def test_bulk_insert_sends_what_core_sends(db: Database, sent: list[tuple[str, Any]]) -> None:
+    with db.write() as session:
+        connection = session.connection()
+        connection.execute(text("PRAGMA defer_foreign_keys=ON"))  # no parents; rolled back
+        connection.execute(insert(INVOICE), [dict(zip(KEYS, row)) for row in invoice_rows(1)])
+        Bulk(insert(INVOICE), KEYS).run(connection, invoice_rows(1001))
+        session.rollback()
+    (core_sql, core_params), (bulk_sql, bulk_params) = sent
+    assert bulk_sql == core_sql
+    # the same values apart from id, number and delivery, which are unique per batch
+    def same(params):  # type: ignore[no-untyped-def]
+        return [p[2:3] + p[4:] for p in params]
+
+    assert same(bulk_params) == same(core_params)
+    assert [p[9] for p in bulk_params] == [1000, 1000, 1, 500, 99999999]  # net in cents
+    assert all(type(a) is type(b) for row, core in zip(bulk_params, core_params) for a, b in zip(row, core))
+
+
+def test_bulk_update_sends_what_core_sends(db: Database, sent: list[tuple[str, Any]]) -> None:
+    line = SalesOrderLine.__table__
+    stmt = (
+        line.update()
+        .where(line.c.id == bindparam("lid"))
+        .values(qty_pending=line.c.qty_pending - bindparam("q"),
+                qty_delivered=line.c.qty_delivered + bindparam("q"))
+    )
+    items = [(1, 2), (2, 3), (3, 2)]
+    with db.write() as session:
+        connection = session.connection()
+        connection.execute(stmt, [{"lid": lid, "q": q} for lid, q in items])
+        Bulk(stmt, ("lid", "q")).run(connection, items)
+        session.rollback()
+    (core_sql, core_params), (bulk_sql, bulk_params) = sent
+    assert (bulk_sql, bulk_params) == (core_sql, core_params)
+
+
+def test_bulk_refuses_money_with_more_than_two_decimals(db: Database) -> None:
+    row = list(invoice_rows(1)[0])
+    row[9] = D("10.005")
+    with db.write() as session, pytest.raises(Exception, match="more than 2 decimals"):
+        Bulk(insert(INVOICE), KEYS).run(session.connection(), [tuple(row)])
+
+
+def test_bulk_insert_must_name_every_column_with_a_default(db: Database) -> None:
+    with db.write() as session, pytest.raises(TypeError, match="needs the values"):
+        Bulk(insert(INVOICE), KEYS[:-1]).run(session.connection(), [invoice_rows(1)[0][:-1]])
