@@ -1,38 +1,41 @@
-"""A generic report workbook (openpyxl, write-only so large reports stream in bounded memory).
+"""A generic report workbook, streamed straight into the .xlsx zip as SpreadsheetML.
 
 Every sheet: one bold header row, frozen below it, an autofilter over the data, set column
 widths, numbers stored as numbers with currency / percent / date formats (never as text), and
 an optional totals row of `=SUM(...)` formulas. A "Parameters" sheet records what the report
 was asked for and when it was made.
 
-Text never becomes a formula: a string that starts with = + - @ (or a tab / carriage return)
-is written as a text cell with a quote prefix, so a customer called `=HYPERLINK(...)` stays
-a name.
+Why not openpyxl's writer: a cell object per value made a 100,000-row profit report take
+20-70 s; formatting each row as one XML string takes about a second, in constant memory.
+openpyxl stays the reader (imports, tests read every workbook back with it).
+
+Text never becomes a formula: text is written as an inline string (only `<f>` makes a
+formula), and a string that starts with = + - @ (or a tab / carriage return) also gets the
+quote-prefix style, so a customer called `=HYPERLINK(...)` stays a name when edited in Excel.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import os
+import re
+import secrets
+import zipfile
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
+from xml.sax.saxutils import escape, quoteattr
 
 from babel.numbers import get_currency_precision, get_currency_symbol
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 KINDS = ("text", "int", "money", "percent", "date", "datetime", "number")
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 _DEFAULT_WIDTH = {"text": 24, "int": 10, "money": 14, "percent": 10, "date": 12,
                   "datetime": 18, "number": 12}
-_HEADER_FONT = Font(bold=True)
-_HEADER_FILL = PatternFill("solid", fgColor="DDDDDD")
-_TOTAL_FONT = Font(bold=True)
+_ROWS_PER_WRITE = 2000  # rows formatted into one string before it goes to the zip stream
+_EPOCH = date(1899, 12, 30)  # Excel's day 0 in the 1900 date system (dates after 1900-03-01)
 
 
 @dataclass(frozen=True)
@@ -78,80 +81,228 @@ def _formats(currency: str) -> dict[str, str]:
     }
 
 
-def safe_text(ws: WriteOnlyWorksheet, value: str) -> WriteOnlyCell:
-    """A text cell that stays text: never read as a formula, even if it looks like one."""
-    cell = WriteOnlyCell(ws, value)
-    if value.startswith(_DANGEROUS) or cell.data_type != "s":
-        cell.data_type = "s"
-        cell.quotePrefix = True
-    return cell
+def column_letter(index: int) -> str:
+    """1 -> A, 27 -> AA."""
+    letters = ""
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
-def _value_cell(ws: WriteOnlyWorksheet, kind: str, value: Any, number_format: str | None) -> Any:
-    if value is None:
-        return None
-    if kind == "percent":
-        # stored as a fraction (23.5 % -> 0.235) so the cell's percent format shows it right
-        value = Decimal(value) / 100
-    if isinstance(value, str):
-        return safe_text(ws, value)
-    if kind == "text":
-        return safe_text(ws, str(value))
+# -- text --------------------------------------------------------------------------------
+
+# Characters XML 1.0 cannot carry, and text that Excel would read as its own _xHHHH_ escape:
+# both are written as _xHHHH_ so the cell reads back exactly as given.
+_NEEDS_OOXML_ESCAPE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|_(?=x[0-9A-Fa-f]{4}_)")
+
+
+def _ooxml_escape(match: re.Match[str]) -> str:
+    return f"_x{ord(match.group()):04X}_"
+
+
+def _text_xml(value: str) -> str:
+    if _NEEDS_OOXML_ESCAPE.search(value):
+        value = _NEEDS_OOXML_ESCAPE.sub(_ooxml_escape, value)
+    text = escape(value)
+    if text != text.strip() or "\n" in text or "\r" in text:
+        return f'<is><t xml:space="preserve">{text}</t></is>'
+    return f"<is><t>{text}</t></is>"
+
+
+# -- styles ------------------------------------------------------------------------------
+
+
+class _Styles:
+    """The cell formats (xf) a workbook uses, numbered as they are first asked for."""
+
+    FONTS = ('<font><sz val="11"/><name val="Calibri"/></font>',
+             '<font><b/><sz val="11"/><name val="Calibri"/></font>')
+    FILLS = ('<fill><patternFill patternType="none"/></fill>',
+             '<fill><patternFill patternType="gray125"/></fill>',
+             '<fill><patternFill patternType="solid"><fgColor rgb="FFDDDDDD"/>'
+             '<bgColor indexed="64"/></patternFill></fill>')
+
+    def __init__(self) -> None:
+        self._formats: dict[str, int] = {}
+        self._xfs: dict[tuple[int, int, bool, bool], int] = {(0, 0, False, False): 0}
+
+    def xf(self, number_format: str | None = None, *, bold: bool = False,
+           header: bool = False, quote: bool = False) -> int:
+        fmt_id = 0
+        if number_format:
+            fmt_id = self._formats.setdefault(number_format, 164 + len(self._formats))
+        key = (fmt_id, 1 if bold or header else 0, header, quote)
+        return self._xfs.setdefault(key, len(self._xfs))
+
+    def xml(self) -> str:
+        formats = "".join(f'<numFmt numFmtId="{i}" formatCode={quoteattr(code)}/>'
+                          for code, i in self._formats.items())
+        xfs = []
+        for fmt_id, font, header, quote in self._xfs:
+            attrs = (f'numFmtId="{fmt_id}" fontId="{font}" fillId="{2 if header else 0}" '
+                     f'borderId="0" xfId="0"')
+            if fmt_id:
+                attrs += ' applyNumberFormat="1"'
+            if font:
+                attrs += ' applyFont="1"'
+            if header:
+                attrs += ' applyFill="1" applyAlignment="1"'
+            if quote:
+                attrs += ' quotePrefix="1"'
+            inner = ('<alignment horizontal="center" vertical="center" wrapText="1"/>'
+                     if header else "")
+            xfs.append(f"<xf {attrs}>{inner}</xf>" if inner else f"<xf {attrs}/>")
+        return (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            f'<numFmts count="{len(self._formats)}">{formats}</numFmts>'
+            f'<fonts count="{len(self.FONTS)}">{"".join(self.FONTS)}</fonts>'
+            f'<fills count="{len(self.FILLS)}">{"".join(self.FILLS)}</fills>'
+            '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border>'
+            '</borders>'
+            '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/>'
+            '</cellStyleXfs>'
+            f'<cellXfs count="{len(xfs)}">{"".join(xfs)}</cellXfs>'
+            '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+            "</styleSheet>"
+        )
+
+
+# -- cells -------------------------------------------------------------------------------
+
+CellWriter = Callable[[str, Any], str]  # (cell reference, value) -> <c> element
+
+
+def _text_writer(styles: _Styles, bold: bool = False) -> CellWriter:
+    plain = styles.xf(bold=bold)
+    quoted = styles.xf(bold=bold, quote=True)
+    plain_attr = f' s="{plain}"' if plain else ""
+
+    def write(ref: str, value: Any) -> str:
+        text = value if isinstance(value, str) else str(value)
+        if text.startswith(_DANGEROUS):
+            return f'<c r="{ref}" s="{quoted}" t="inlineStr">{_text_xml(text)}</c>'
+        return f'<c r="{ref}"{plain_attr} t="inlineStr">{_text_xml(text)}</c>'
+
+    return write
+
+
+def _number_xml(value: Any) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
     if isinstance(value, Decimal):
-        value = int(value) if value == value.to_integral_value() and kind == "int" else value
-    cell = WriteOnlyCell(ws, value)
-    if number_format:
-        cell.number_format = number_format
-    return cell
+        return format(value, "f")  # exact: the stored decimal digits, no float on the way
+    return repr(value) if isinstance(value, float) else str(int(value))
 
 
-def _write_sheet(ws: WriteOnlyWorksheet, sheet: Sheet, currency: str) -> int:
+def _serial(value: date) -> str:
+    if isinstance(value, datetime):
+        day = (value.date() - _EPOCH).days
+        seconds = value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1e6
+        return repr(day + seconds / 86400)
+    return str((value - _EPOCH).days)
+
+
+def _value_writer(styles: _Styles, kind: str, number_format: str | None,
+                  bold: bool = False) -> CellWriter:
+    text = _text_writer(styles, bold)
+    style = styles.xf(number_format, bold=bold)
+    s = f' s="{style}"' if style else ""
+    if kind == "text":
+        return text
+
+    def write(ref: str, value: Any) -> str:
+        if isinstance(value, str):
+            return text(ref, value)
+        if kind == "percent":
+            # stored as a fraction (23.5 % -> 0.235) so the cell's percent format shows it
+            return f'<c r="{ref}"{s}><v>{_number_xml(Decimal(value) / 100)}</v></c>'
+        if isinstance(value, date):
+            return f'<c r="{ref}"{s}><v>{_serial(value)}</v></c>'
+        return f'<c r="{ref}"{s}><v>{_number_xml(value)}</v></c>'
+
+    return write
+
+
+def _formula(ref: str, formula: str, style: int) -> str:
+    s = f' s="{style}"' if style else ""
+    return f'<c r="{ref}"{s}><f>{escape(formula.removeprefix("="))}</f></c>'
+
+
+# -- sheets ------------------------------------------------------------------------------
+
+_SHEET_HEAD = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+    '<sheetViews><sheetView workbookViewId="0">'
+    '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
+    '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/>'
+    "</sheetView></sheetViews>"
+    '<sheetFormatPr defaultRowHeight="15"/>'
+)
+
+
+def _write_sheet(out: IO[bytes], sheet: Sheet, styles: _Styles, currency: str,
+                 autofilter: bool = True) -> int:
     formats = _formats(currency)
     columns = list(sheet.columns)
-    for i, col in enumerate(columns, 1):
-        ws.column_dimensions[get_column_letter(i)].width = col.width or _DEFAULT_WIDTH[col.kind]
-    ws.freeze_panes = "A2"  # must be set before the first row in write-only mode
-    header = []
-    for col in columns:
-        cell = safe_text(ws, col.title)
-        cell.font = _HEADER_FONT
-        cell.fill = _HEADER_FILL
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        header.append(cell)
-    ws.append(header)
-    kinds = [c.kind for c in columns]
-    fmts = [formats.get(k) for k in kinds]
+    letters = [column_letter(i) for i in range(1, len(columns) + 1)]
+    widths = "".join(
+        f'<col min="{i}" max="{i}" width="{col.width or _DEFAULT_WIDTH[col.kind]}" '
+        'customWidth="1"/>'
+        for i, col in enumerate(columns, 1)
+    )
+    header_style = styles.xf(header=True)
+    header_quoted = styles.xf(header=True, quote=True)
+    header = "".join(
+        f'<c r="{letter}1" s="{header_quoted if col.title.startswith(_DANGEROUS) else header_style}"'
+        f' t="inlineStr">{_text_xml(col.title)}</c>'
+        for letter, col in zip(letters, columns, strict=True)
+    )
+    out.write((f"{_SHEET_HEAD}<cols>{widths}</cols><sheetData>"
+               f'<row r="1">{header}</row>').encode())
+
+    writers = [_value_writer(styles, c.kind, formats.get(c.kind)) for c in columns]
+    cells = list(zip(letters, writers, strict=True))
     count = 0
-    for row in sheet.rows:
-        ws.append([_value_cell(ws, k, v, f) for k, v, f in zip(kinds, row, fmts, strict=True)])
-        count += 1
-    last_col = get_column_letter(len(columns))
-    ws.auto_filter.ref = f"A1:{last_col}{count + 1}"
+    chunk: list[str] = []
+    for count, row in enumerate(sheet.rows, 1):  # noqa: B007 (count is the rows written)
+        n = count + 1
+        if len(row) != len(cells):
+            raise ValueError(f"row {count} of {sheet.name!r} has {len(row)} values, "
+                             f"not {len(cells)}")
+        chunk.append(f'<row r="{n}">')
+        chunk.extend(write(f"{letter}{n}", value)
+                     for (letter, write), value in zip(cells, row) if value is not None)
+        chunk.append("</row>")
+        if len(chunk) > _ROWS_PER_WRITE * 3:
+            out.write("".join(chunk).encode())
+            chunk.clear()
     if any(c.total or c.total_formula for c in columns):
         total_row = count + 2
-        letters = {c.title: get_column_letter(i) for i, c in enumerate(columns, 1)}
-        cells: list[Any] = []
-        for i, col in enumerate(columns, 1):
-            letter = get_column_letter(i)
+        by_title = {c.title: letter for c, letter in zip(columns, letters, strict=True)}
+        total_text = _text_writer(styles, bold=True)
+        chunk.append(f'<row r="{total_row}">')
+        for i, (col, letter) in enumerate(zip(columns, letters, strict=True)):
+            ref = f"{letter}{total_row}"
+            style = styles.xf(formats.get(col.kind), bold=True)
             if col.total:
-                value: Any = f"=SUM({letter}2:{letter}{count + 1})"
+                chunk.append(_formula(ref, f"SUM({letter}2:{letter}{count + 1})", style))
             elif col.total_formula:
-                value = col.total_formula.format(
-                    row=total_row, **{f"col_{k}": v for k, v in _ids(letters).items()}
-                )
-            elif i == 1:
-                value = sheet.total_label
-            else:
-                value = None
-            if value is None:
-                cells.append(None)
-                continue
-            cell = WriteOnlyCell(ws, value) if value != sheet.total_label else safe_text(ws, value)
-            cell.font = _TOTAL_FONT
-            if fmts[i - 1] and value != sheet.total_label:
-                cell.number_format = fmts[i - 1]  # type: ignore[assignment]
-            cells.append(cell)
-        ws.append(cells)
+                formula = col.total_formula.format(
+                    row=total_row, **{f"col_{k}": v for k, v in _ids(by_title).items()})
+                chunk.append(_formula(ref, formula, style))
+            elif i == 0:
+                chunk.append(total_text(ref, sheet.total_label))
+        chunk.append("</row>")
+    chunk.append("</sheetData>")
+    if autofilter:
+        chunk.append(f'<autoFilter ref="A1:{letters[-1]}{count + 1}"/>')
+    chunk.append('<pageMargins left="0.75" right="0.75" top="1" bottom="1" header="0.5" '
+                 'footer="0.5"/></worksheet>')
+    out.write("".join(chunk).encode())
     return count
 
 
@@ -159,6 +310,184 @@ def _ids(letters: dict[str, str]) -> dict[str, str]:
     """Column titles as format keys: 'Net revenue' -> 'net_revenue'."""
     return {title.lower().replace(" ", "_").replace(".", ""): letter
             for title, letter in letters.items()}
+
+
+def _parameter_rows(parameters: Sequence[tuple[str, Any]]) -> list[list[Any]]:
+    rows = []
+    for name, value in parameters:
+        rows.append([name, "(all)" if value is None else value])
+    return rows
+
+
+def _parameters_sheet(out: IO[bytes], parameters: Sequence[tuple[str, Any]], styles: _Styles,
+                      currency: str) -> None:
+    formats = _formats(currency)
+    by_type = {
+        datetime: _value_writer(styles, "datetime", formats["datetime"]),
+        date: _value_writer(styles, "date", formats["date"]),
+        "number": _value_writer(styles, "number", None),
+    }
+    text = _text_writer(styles)
+
+    def typed(ref: str, value: Any) -> str:
+        if isinstance(value, datetime):
+            return by_type[datetime](ref, value)
+        if isinstance(value, date):
+            return by_type[date](ref, value)
+        if isinstance(value, int | Decimal) and not isinstance(value, bool):
+            return by_type["number"](ref, value)
+        return text(ref, value)
+
+    rows = "".join(
+        f'<row r="{n}">{text(f"A{n}", name)}{typed(f"B{n}", value)}</row>'
+        for n, (name, value) in enumerate(_parameter_rows(parameters), 2)
+    )
+    header = styles.xf(header=True)
+    out.write((
+        f"{_SHEET_HEAD}"
+        '<cols><col min="1" max="1" width="24" customWidth="1"/>'
+        '<col min="2" max="2" width="40" customWidth="1"/></cols><sheetData>'
+        f'<row r="1"><c r="A1" s="{header}" t="inlineStr">{_text_xml("Parameter")}</c>'
+        f'<c r="B1" s="{header}" t="inlineStr">{_text_xml("Value")}</c></row>'
+        f"{rows}</sheetData>"
+        '<pageMargins left="0.75" right="0.75" top="1" bottom="1" header="0.5" footer="0.5"/>'
+        "</worksheet>"
+    ).encode())
+
+
+# -- the package -------------------------------------------------------------------------
+
+_CONTENT_TYPES = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/xl/workbook.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+    '<Override PartName="/xl/styles.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+    "{sheets}"
+    '<Override PartName="/docProps/core.xml" '
+    'ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
+    '<Override PartName="/docProps/app.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/>'
+    "</Types>"
+)
+_ROOT_RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+    'relationships/officeDocument" Target="xl/workbook.xml"/>'
+    '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/'
+    'relationships/metadata/core-properties" Target="docProps/core.xml"/>'
+    '<Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+    'relationships/extended-properties" Target="docProps/app.xml"/>'
+    "</Relationships>"
+)
+_APP = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
+    "<Application>ShopDesk</Application></Properties>"
+)
+
+
+def _core(generated: datetime) -> str:
+    stamp = generated.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/'
+        'metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" '
+        'xmlns:dcterms="http://purl.org/dc/terms/" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+        "<dc:creator>ShopDesk</dc:creator>"
+        f'<dcterms:created xsi:type="dcterms:W3CDTF">{stamp}</dcterms:created>'
+        f'<dcterms:modified xsi:type="dcterms:W3CDTF">{stamp}</dcterms:modified>'
+        "</cp:coreProperties>"
+    )
+
+
+def _workbook(names: list[str], filtered: dict[int, str]) -> tuple[str, str]:
+    sheets = "".join(f'<sheet name={quoteattr(name)} sheetId="{i}" r:id="rId{i}"/>'
+                     for i, name in enumerate(names, 1))
+    defined = "".join(
+        f'<definedName name="_xlnm._FilterDatabase" localSheetId="{i}" hidden="1">'
+        f"{escape(_sheet_ref(names[i]))}!{ref}</definedName>"
+        for i, ref in filtered.items()
+    )
+    workbook = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+        '<bookViews><workbookView activeTab="0"/></bookViews>'
+        f"<sheets>{sheets}</sheets>"
+        + (f"<definedNames>{defined}</definedNames>" if defined else "")
+        + '<calcPr calcId="191029" fullCalcOnLoad="1"/></workbook>'
+    )
+    rels = "".join(
+        f'<Relationship Id="rId{i}" Type="http://schemas.openxmlformats.org/officeDocument/'
+        f'2006/relationships/worksheet" Target="worksheets/sheet{i}.xml"/>'
+        for i in range(1, len(names) + 1)
+    )
+    styles_rel = (f'<Relationship Id="rId{len(names) + 1}" Type="http://schemas.openxmlformats'
+                  '.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>')
+    workbook_rels = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        f"{rels}{styles_rel}</Relationships>"
+    )
+    return workbook, workbook_rels
+
+
+def _sheet_ref(name: str) -> str:
+    return "'" + name.replace("'", "''") + "'"
+
+
+def _absolute(ref: str) -> str:
+    """A1:J96001 -> $A$1:$J$96001 (as a defined name wants it)."""
+    return ":".join(re.sub(r"([A-Z]+)(\d+)", r"$\1$\2", part) for part in ref.split(":"))
+
+
+def _unique_names(sheets: Sequence[Sheet]) -> list[str]:
+    names: list[str] = []
+    for sheet in [*sheets, Sheet("Parameters", [], [])]:
+        name = re.sub(r"[\[\]:*?/\\]", " ", sheet.name)[:31] or "Sheet"
+        base, n = name, 2
+        while name.lower() in (x.lower() for x in names):
+            suffix = f" ({n})"
+            name, n = base[: 31 - len(suffix)] + suffix, n + 1
+        names.append(name)
+    return names
+
+
+def _write_package(zf: zipfile.ZipFile, sheets: Sequence[Sheet],
+                   parameters: Sequence[tuple[str, Any]], currency: str,
+                   generated: datetime) -> dict[str, int]:
+    styles = _Styles()
+    names = _unique_names(sheets)
+    counts: dict[str, int] = {}
+    filtered: dict[int, str] = {}
+    for i, sheet in enumerate(sheets):
+        with zf.open(f"xl/worksheets/sheet{i + 1}.xml", "w", force_zip64=True) as out:
+            count = _write_sheet(out, sheet, styles, currency)
+        counts[sheet.name] = count
+        filtered[i] = _absolute(f"A1:{column_letter(len(sheet.columns))}{count + 1}")
+    with zf.open(f"xl/worksheets/sheet{len(sheets) + 1}.xml", "w") as out:
+        _parameters_sheet(out, list(parameters) + [("Generated at", generated)], styles,
+                          currency)
+    workbook, workbook_rels = _workbook(names, filtered)
+    overrides = "".join(
+        f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="application/'
+        'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        for i in range(1, len(names) + 1)
+    )
+    zf.writestr("[Content_Types].xml", _CONTENT_TYPES.format(sheets=overrides))
+    zf.writestr("_rels/.rels", _ROOT_RELS)
+    zf.writestr("docProps/app.xml", _APP)
+    zf.writestr("docProps/core.xml", _core(generated))
+    zf.writestr("xl/workbook.xml", workbook)
+    zf.writestr("xl/_rels/workbook.xml.rels", workbook_rels)
+    zf.writestr("xl/styles.xml", styles.xml())
+    return counts
 
 
 def write_workbook(
@@ -169,30 +498,28 @@ def write_workbook(
     currency: str = "EUR",
     generated_at: datetime | None = None,
 ) -> dict[str, int]:
-    """Write the sheets, then a Parameters sheet; returns the data rows per sheet."""
-    wb = Workbook(write_only=True)
-    counts: dict[str, int] = {}
-    for sheet in sheets:
-        ws = wb.create_sheet(sheet.name[:31])
-        counts[sheet.name] = _write_sheet(ws, sheet, currency)
+    """Write the sheets, then a Parameters sheet; returns the data rows per sheet.
+
+    A file target is written beside itself and renamed into place when complete, so a
+    failed export never leaves a half-written workbook under the user's file name."""
     generated = generated_at or datetime.now().replace(microsecond=0)
-    params = list(parameters) + [("Generated at", generated)]
-    ws = wb.create_sheet("Parameters")
-    ws.column_dimensions["A"].width = 24
-    ws.column_dimensions["B"].width = 40
-    formats = _formats(currency)
-    ws.append([safe_text(ws, "Parameter"), safe_text(ws, "Value")])
-    for name, value in params:
-        if isinstance(value, datetime):
-            cell = _value_cell(ws, "datetime", value, formats["datetime"])
-        elif isinstance(value, date):
-            cell = _value_cell(ws, "date", value, formats["date"])
-        elif value is None:
-            cell = safe_text(ws, "(all)")
-        elif isinstance(value, int | Decimal) and not isinstance(value, bool):
-            cell = _value_cell(ws, "number", value, None)
-        else:
-            cell = safe_text(ws, str(value))
-        ws.append([safe_text(ws, name), cell])
-    wb.save(target)  # type: ignore[arg-type]
+
+    def package(stream: Any) -> dict[str, int]:
+        # level 1: a third of the time of the default level for a file ~15% larger
+        with zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+            return _write_package(zf, sheets, parameters, currency, generated)
+
+    if not isinstance(target, str | Path):
+        return package(target)
+    target = Path(target)
+    part = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
+    try:
+        with open(part, "xb") as stream:
+            counts = package(stream)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(part, target)
+    except BaseException:
+        Path(part).unlink(missing_ok=True)
+        raise
     return counts

@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from openpyxl import load_workbook
+from openpyxl.utils.escape import unescape
 
 from app.documents import reports
 from app.documents.xlsx import Column, Sheet, write_workbook
@@ -151,3 +152,56 @@ def test_stock_valuation_is_fifo_value_of_remaining_layers(docs: Docs, tmp_path:
     ws = load_workbook(tmp_path / "stock.xlsx")["Stock value"]
     b = next(r for r in ws.iter_rows(min_row=2, values_only=True) if r[0] == "B")
     assert b[2] == 2 and b[3] == 2.0
+
+
+def test_odd_text_reads_back_exactly(tmp_path: Path) -> None:
+    """Control characters XML cannot carry, Excel's own _xHHHH_ escapes typed as text, and
+    spaces at either end all come back as written. (openpyxl leaves the _xHHHH_ escapes of
+    inline strings as they are; Excel decodes them, as openpyxl's `unescape` does.)"""
+    odd = ["bell\x07here", "_x0041_ literal", "  padded  ", "line\nbreak", "ünïcødé €", "<&>\"'"]
+    path = tmp_path / "odd.xlsx"
+    write_workbook(path, [Sheet("Odd", [Column("Text")], [[t] for t in odd])], [])
+    ws = load_workbook(path)["Odd"]
+    assert [unescape(c.value) for c in ws["A"][1:]] == odd
+    assert ws["A2"].value == "bell_x0007_here"
+
+
+def test_a_failed_export_leaves_no_file_behind(tmp_path: Path) -> None:
+    path = tmp_path / "half.xlsx"
+
+    def rows():  # type: ignore[no-untyped-def]
+        yield ["ok", 1]
+        raise RuntimeError("the database went away")
+
+    try:
+        write_workbook(path, [Sheet("S", [Column("A"), Column("B", "int")], rows())], [])
+    except RuntimeError:
+        pass
+    else:
+        raise AssertionError("the export should have failed")
+    assert list(tmp_path.iterdir()) == []  # neither the target nor a .part file
+
+
+def test_existing_file_is_replaced_only_by_a_complete_workbook(tmp_path: Path) -> None:
+    path = tmp_path / "r.xlsx"
+    write_workbook(path, [Sheet("S", [Column("N", "int", total=True)], [[1], [2]])], [])
+    before = path.read_bytes()
+    bad = Sheet("S", [Column("N", "int")], [[1, 2]])  # a row with too many values
+    try:
+        write_workbook(path, [bad], [])
+    except ValueError:
+        pass
+    assert path.read_bytes() == before
+    ws = load_workbook(path)["S"]
+    assert [c.value for c in ws["A"]] == ["N", 1, 2, "=SUM(A2:A3)"]
+
+
+def test_exact_decimals_and_sheet_names(tmp_path: Path) -> None:
+    path = tmp_path / "n.xlsx"
+    amounts = [Decimal("0.10"), Decimal("-12345678.99"), Decimal("1E+2"), Decimal("0.00")]
+    write_workbook(path, [Sheet("Profit: a/b [x]", [Column("Amount", "money")],
+                                [[a] for a in amounts])], [("Rows", 4)])
+    wb = load_workbook(path)
+    assert wb.sheetnames == ["Profit  a b  x ", "Parameters"]
+    got = [c.value for c in wb.worksheets[0]["A"][1:]]
+    assert [Decimal(str(v)) for v in got] == amounts
