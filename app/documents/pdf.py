@@ -6,7 +6,10 @@ it reaches a Paragraph, so `<`, `&` and markup print as typed and never open a f
 in the embedded DejaVu Sans, and characters DejaVu lacks (Chinese, Japanese, Korean) fall back
 to ReportLab's standard CID fonts, which PDF viewers supply (they are not embedded).
 
-Fonts, styles and the glyph table are built once per process (`_kit`).
+Fonts, styles and the glyph table are built once per process (`_kit`), and so is each distinct
+embedded font subset (`_EmbeddedFont`); plain table text is written straight to the page
+(`_NumberedCanvas.drawString`). Both write exactly the bytes ReportLab's own code writes
+(tests/documents/test_pdf_reuse.py), so a reprint stays byte-identical.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
+from reportlab.lib.rl_accel import fp_str
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfdoc, pdfmetrics
@@ -389,6 +393,44 @@ class _NumberedCanvas(Canvas):
     def showPage(self) -> None:  # noqa: N802 (ReportLab's name)
         self._held.append(dict(self.__dict__))
         self._startPage()
+
+    # Table cells and the footer draw one short string at a time. ReportLab builds a text
+    # object for each (and measures strings it does not need to); the common case (an
+    # embedded font, no spacing or direction options) is written here directly, with the
+    # very operators ReportLab writes. Anything else goes to ReportLab.
+    def drawString(self, x: float, y: float, text: str, *args: Any, **kwargs: Any) -> None:  # noqa: N802
+        if args or kwargs or not self._plain_text(x, y, text):
+            super().drawString(x, y, text, *args, **kwargs)
+
+    def drawRightString(  # noqa: N802
+        self, x: float, y: float, text: str, *args: Any, **kwargs: Any
+    ) -> None:
+        if (
+            args
+            or kwargs
+            or type(text) is not str
+            or not self._plain_text(
+                x - pdfmetrics.stringWidth(text, self._fontname, self._fontsize), y, text)
+        ):
+            super().drawRightString(x, y, text, *args, **kwargs)
+
+    def _plain_text(self, x: float, y: float, text: str) -> bool:
+        """Write `BT x y Tm <font> <text> T* ET` as PDFTextObject.textLine would; False
+        (nothing written) when ReportLab must do it."""
+        font = pdfmetrics.getFont(self._fontname)
+        if type(text) is not str or not self.bottomup or not getattr(font, "_dynamicFont", 0):
+            return False
+        doc = self._doc
+        parts = []
+        current = -1
+        for subset, chunk in font.splitString(text, doc):
+            if subset != current:
+                parts.append(f"{font.getSubsetInternalName(subset, doc)} "
+                             f"{fp_str(self._fontsize)} Tf {fp_str(self._leading)} TL")
+                current = subset
+            parts.append(f"({self._escape(chunk)}) Tj")
+        self._code.append(f"BT 1 0 0 1 {fp_str(x, y)} Tm {' '.join(parts)} T* ET")
+        return True
 
     def save(self) -> None:
         totals = Counter(state["shop_mark"][0] for state in self._held)
