@@ -7,6 +7,7 @@ The CLI and the GUI say once who is working (`set_current_user`); every use case
 
 from __future__ import annotations
 
+import functools
 import getpass
 import json
 from collections.abc import Mapping
@@ -29,6 +30,7 @@ _user: ContextVar[str | None] = ContextVar("shopdesk_user", default=None)
 _process_user: str | None = None
 
 
+@functools.cache  # looked up once: every use case names its user
 def _os_user() -> str:
     try:
         return getpass.getuser()

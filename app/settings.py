@@ -6,9 +6,10 @@ Values live in the shop's own database (table `setting`), so a backup carries th
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import select
@@ -91,7 +92,7 @@ def _render_tax_rates(rates: dict[str, Decimal]) -> str:
     return ";".join(f"{name}={rate.normalize():f}" for name, rate in rates.items())
 
 
-def resolve_tax_rate(text: str, rates: dict[str, Decimal]) -> Decimal:
+def resolve_tax_rate(text: str, rates: Mapping[str, Decimal]) -> Decimal:
     """A tax rate as a user or a file writes it: a named rate ('reduced') or a percentage
     ('7', '7%', '7,5')."""
     from app.money import parse_percent
@@ -181,7 +182,7 @@ class ShopSettings:
     payment_terms_text: str
     currency: str
     default_tax_rate: Decimal
-    tax_rates: dict[str, Decimal]
+    tax_rates: Mapping[str, Decimal]  # read-only: one parsed ShopSettings is shared (see load)
     fulfilment_mode: str
     tax_rounding: str
     payment_terms_days: int
@@ -192,15 +193,27 @@ class ShopSettings:
 
 _ALL_SETTINGS = select(Setting.key, Setting.value)
 
+# The stored texts last parsed, and what they parsed to. Every transaction still reads the
+# rows (one small SELECT), so a change made by another window, seat or process is seen at
+# once; only the parsing (currency list, tax-rate texts...) is skipped while they are the same.
+_parsed: tuple[dict[str, str], ShopSettings] | None = None
+
 
 def load(session: Session) -> ShopSettings:
     # Core on the session's connection: this runs at the start of every write transaction.
+    global _parsed
     stored = dict(session.connection().execute(_ALL_SETTINGS).tuples().all())
+    cached = _parsed  # one read: another thread may replace it meanwhile
+    if cached is not None and cached[0] == stored:
+        return cached[1]
     values = {}
     for field in fields(ShopSettings):
         spec = SPECS[field.name]
         values[field.name] = spec.parse(stored.get(field.name, spec.default))
-    return ShopSettings(**values)
+    values["tax_rates"] = MappingProxyType(values["tax_rates"])
+    settings = ShopSettings(**values)
+    _parsed = (stored, settings)
+    return settings
 
 
 def get(session: Session, name: str) -> str:

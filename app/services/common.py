@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import ParamSpec, TypeVar
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -96,6 +96,13 @@ _BUMP = (
 )
 
 
+def _flushed_connection(session: Session) -> Connection:
+    """The session's connection for prebuilt Core statements, pending ORM changes flushed."""
+    if session.new or session.dirty or session.deleted:
+        session.flush()
+    return session.connection()
+
+
 def next_numbers(session: Session, kind: str, count: int, on: date) -> list[str]:
     """`count` consecutive numbers for `kind` in `on`'s year, taken inside the caller's
     transaction: a rollback gives them back, so numbering stays gapless.
@@ -107,9 +114,7 @@ def next_numbers(session: Session, kind: str, count: int, on: date) -> list[str]
         return []
     prefix, year = PREFIX[kind], on.year
     params = {"b_prefix": prefix, "b_year": year, "b_count": count}
-    if session.new or session.dirty or session.deleted:
-        session.flush()
-    connection = session.connection()
+    connection = _flushed_connection(session)
     last = connection.execute(_BUMP, params).scalar_one_or_none()
     if last is None:
         dialect = session.get_bind().dialect.name
@@ -294,12 +299,16 @@ def project_id_for(session: Session, name: str | None) -> int | None:
     if name is None or not name.strip():
         return None
     name = check_text(name, "Project name")
-    found = session.execute(select(Project.id).where(Project.name == name)).scalar_one_or_none()
+    connection = _flushed_connection(session)
+    found = connection.execute(_PROJECT_ID, {"name": name}).scalar_one_or_none()
     if found is None:  # another seat may create the same tag at the same moment
-        session.execute(_dialect_insert(session, Project.__table__).values(name=name)
-                        .on_conflict_do_nothing(index_elements=["name"]))
-        found = session.execute(select(Project.id).where(Project.name == name)).scalar_one()
+        connection.execute(_dialect_insert(session, Project.__table__).values(name=name)
+                           .on_conflict_do_nothing(index_elements=["name"]))
+        found = connection.execute(_PROJECT_ID, {"name": name}).scalar_one()
     return found
+
+
+_PROJECT_ID = select(Project.id).where(Project.name == bindparam("name"))
 
 
 def _dialect_insert(session: Session, table):  # type: ignore[no-untyped-def]

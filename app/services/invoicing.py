@@ -6,19 +6,20 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from sqlalchemy import bindparam, insert, select
+
 from app import audit
-from app.errors import Conflict
+from app.errors import Conflict, NotFound
 from app.money import parse_money
 from app.services.common import (
     Changes,
     check_text,
-    invoice_by_number,
     now,
     retrying,
     transaction,
 )
 from app.services.orders import check_date
-from db.models import Payment
+from db.models import Invoice, Payment
 from db.session import Database
 
 
@@ -29,6 +30,20 @@ class PaymentResult:
     paid: Decimal
     open: Decimal
     changes: Changes = Changes(invoices=True)
+
+
+_INVOICE = Invoice.__table__
+_OPEN_INVOICE = (
+    select(_INVOICE.c.id, _INVOICE.c.gross, _INVOICE.c.paid, _INVOICE.c.credited)
+    .where(_INVOICE.c.number == bindparam("number"))
+    .with_for_update()
+)
+_INSERT_PAYMENT = insert(Payment.__table__)
+_ADD_PAID = (
+    _INVOICE.update()
+    .where(_INVOICE.c.id == bindparam("invoice_id"))
+    .values(paid=_INVOICE.c.paid + bindparam("amount", type_=_INVOICE.c.paid.type))
+)
 
 
 @retrying
@@ -47,8 +62,12 @@ def record_payment(
     reference = check_text(reference, "Reference", required=False)
     at = now()
     with transaction(db) as (session, _):
-        invoice = invoice_by_number(session, invoice_number)
-        session.refresh(invoice, with_for_update=True)
+        # Core on the session's connection: the invoice row locked (PostgreSQL), one payment
+        # row, the running total raised in SQL (its CHECK refuses paying more than the gross).
+        connection = session.connection()
+        invoice = connection.execute(_OPEN_INVOICE, {"number": invoice_number}).first()
+        if invoice is None:
+            raise NotFound(f"There is no invoice {invoice_number!r}.")
         still_open = invoice.gross - invoice.paid - invoice.credited
         if still_open <= 0:
             raise Conflict(f"Invoice {invoice_number} is already settled.")
@@ -56,14 +75,16 @@ def record_payment(
             raise Conflict(
                 f"Invoice {invoice_number}: only {still_open} is open; {value} is too much."
             )
-        session.add(
-            Payment(invoice_id=invoice.id, amount=value, paid_on=paid_on or at.date(),
-                    method=method, reference=reference, created_at=at)
+        connection.execute(
+            _INSERT_PAYMENT,
+            {"invoice_id": invoice.id, "amount": value, "paid_on": paid_on or at.date(),
+             "method": method, "reference": reference, "created_at": at},
         )
-        invoice.paid = invoice.paid + value
-        paid, left = invoice.paid, invoice.gross - invoice.paid - invoice.credited
+        connection.execute(_ADD_PAID, {"invoice_id": invoice.id, "amount": value})
+        paid = invoice.paid + value
+        left = still_open - value
         audit.record(
-            session, None, "record_payment", invoice_number, {"paid": paid - value},
+            session, None, "record_payment", invoice_number, {"paid": invoice.paid},
             {"paid": paid, "amount": value, "method": method, "reference": reference},
         )
     return PaymentResult(invoice_number, value, paid, left)

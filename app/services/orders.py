@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select, update
 
 from app import audit
+from app.domain.states import order_status
 from app.errors import Conflict, InvalidInput, NotFound
 from app.money import document_tax, line_net, parse_money, parse_percent, parse_qty
 from app.services.common import (
@@ -186,7 +187,7 @@ def create_order(
             session, settings, {r["product_id"] for r in line_rows}, "order", at=at,
             only_order_id=order_id,
         )
-        status, pending = _status_and_pending(session, order_id)
+        status, pending = _status_and_pending(parsed, outcome.served)
         audit.record(
             session, None, "create_order", number, None,
             {
@@ -198,23 +199,24 @@ def create_order(
     return OrderResult(number, status, outcome.served, outcome.deliveries, outcome.invoices, pending)
 
 
-_ORDER_STATE = (
-    select(SalesOrder.status, Product.sku,
-           SalesOrderLine.qty_pending - SalesOrderLine.qty_allocated)
-    .join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
-    .join(Product, Product.id == SalesOrderLine.product_id)
-    .where(SalesOrderLine.order_id == bindparam("oid"))
-)
-
-
-def _status_and_pending(session, order_id: int) -> tuple[str, dict[str, int]]:  # type: ignore[no-untyped-def]
-    """The order's status (kept by serve_pending) and what still waits, per SKU."""
+def _status_and_pending(
+    parsed: list[tuple[str, int, Any, Any]], served: list[ServedLine]
+) -> tuple[str, dict[str, int]]:
+    """A new order's status and what still waits, per SKU, from what serve_pending did to it
+    (no re-read): the same rule refresh_status has just stored (app.domain.states)."""
     pending: dict[str, int] = defaultdict(int)
-    status = "pending"
-    for status, sku, qty in conn(session).execute(_ORDER_STATE, {"oid": order_id}).tuples():
-        if qty > 0:
-            pending[sku] += qty
-    return status, dict(pending)
+    for sku, qty, *_ in parsed:
+        pending[sku] += qty
+    ordered = sum(pending.values())
+    delivered = allocated = 0
+    for line in served:
+        pending[line.sku] -= line.qty
+        if line.delivery is None:  # reserve mode: allocated, still pending
+            allocated += line.qty
+        else:
+            delivered += line.qty
+    status = order_status(delivered, ordered - delivered, allocated)
+    return status, {sku: qty for sku, qty in pending.items() if qty > 0}
 
 
 @dataclass(frozen=True)
