@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 import zlib
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -100,9 +101,15 @@ def build_demo(
     seed: int = 1,
     days: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    *,
+    new_file: bool = False,
 ) -> DemoSummary:
     """Fill an empty shop with `orders` sales orders over the last `days` days (default:
-    about 25 orders a day, at least 60 days), through the services."""
+    about 25 orders a day, at least 60 days), through the services.
+
+    `new_file`: the shop's file was created for this demo and nobody uses it yet, so commits
+    need not wait for the disk while it is built (Database.building: an interrupted build is
+    simply built again; the finished file is an ordinary, durable shop)."""
     import time as _time
 
     started = _time.perf_counter()
@@ -113,7 +120,8 @@ def build_demo(
     clock = _Clock(datetime.combine(start_day, time(8, 0)))
     set_clock(clock)
     try:
-        counts = _fill(db, rng, orders, days, start_day, clock, progress)
+        with db.building() if new_file else nullcontext():
+            counts = _fill(db, rng, orders, days, start_day, clock, progress)
     finally:
         set_clock(None)
     return DemoSummary(*counts, seconds=round(_time.perf_counter() - started, 2))
@@ -194,17 +202,21 @@ def _fill(db, rng, orders, days, start_day, clock, progress):  # type: ignore[no
         if recent_orders and rng.random() < 0.03 * per_day:
             returns += _maybe_return(db, rng, rng.choice(recent_orders[-200:]))
         # customers pay most invoices after a while
-        still_due = []
+        still_due, paying = [], []
         for issued, inv, _ in invoices_due:
             if (day - issued).days >= rng.randint(7, 40) and rng.random() < 0.9:
-                try:
-                    services.record_payment(db, inv, _open_amount(db, inv), paid_on=day)
-                    payments += 1
-                except ShopError:
-                    pass
+                paying.append(inv)
             else:
                 still_due.append((issued, inv, Decimal(0)))
         invoices_due = still_due
+        for inv, amount in _open_amounts(db, paying):
+            if amount <= 0:  # credited in full by a return: nothing to pay
+                continue
+            try:
+                services.record_payment(db, inv, amount, paid_on=day)
+                payments += 1
+            except ShopError:
+                pass
     # decide on some defective stock
     _dispose_some(db, rng)
     return made, purchases, receipts, returns, payments
@@ -252,15 +264,23 @@ def _pending_need(db: Database) -> dict[str, int]:
 
 
 def _maybe_return(db: Database, rng: random.Random, order_number: str) -> int:
-    from app.queries.orders import order_detail
+    from sqlalchemy import select
+
+    from db.models import Product, SalesOrder, SalesOrderLine
 
     with db.read() as session:
-        detail = order_detail(session, order_number)
-    candidates = [ln for ln in detail.lines if ln.delivered - ln.returned > 0]
+        lines = session.connection().execute(
+            select(Product.sku, SalesOrderLine.qty_delivered, SalesOrderLine.qty_returned)
+            .join(Product, Product.id == SalesOrderLine.product_id)
+            .join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
+            .where(SalesOrder.number == order_number)
+            .order_by(SalesOrderLine.line_no)
+        ).all()
+    candidates = [ln for ln in lines if ln.qty_delivered - ln.qty_returned > 0]
     if not candidates:
         return 0
     line = rng.choice(candidates)
-    qty = rng.randint(1, line.delivered - line.returned)
+    qty = rng.randint(1, line.qty_delivered - line.qty_returned)
     condition = "defective" if rng.random() < 0.4 else "sellable"
     reason = rng.choice(["faulty", "damaged"] if condition == "defective"
                         else ["wrong item", "no longer needed", "not as described"])
@@ -268,14 +288,25 @@ def _maybe_return(db: Database, rng: random.Random, order_number: str) -> int:
     return 1
 
 
-def _open_amount(db: Database, invoice: str) -> Decimal:
-    from sqlalchemy import select
+def _open_amounts(db: Database, invoices: list[str]) -> list[tuple[str, Decimal]]:
+    """What is still open on each of these invoices, in their order: one read for a day."""
+    if not invoices:
+        return []
+    from sqlalchemy import bindparam, select
 
     from db.models import Invoice
 
+    # the columns, not gross - paid - credited in SQL: that expression would come back in cents
+    stmt = select(Invoice.number, Invoice.gross, Invoice.paid, Invoice.credited).where(
+        Invoice.number.in_(bindparam("numbers", expanding=True)))
+    open_of: dict[str, Decimal] = {}
     with db.read() as session:
-        inv = session.execute(select(Invoice).where(Invoice.number == invoice)).scalar_one()
-        return inv.gross - inv.paid - inv.credited
+        for start in range(0, len(invoices), 500):
+            part = invoices[start:start + 500]
+            for number, gross, paid, credited in session.connection().execute(
+                    stmt, {"numbers": part}).tuples():
+                open_of[number] = gross - paid - credited
+    return [(inv, open_of[inv]) for inv in invoices]
 
 
 def _dispose_some(db: Database, rng: random.Random) -> None:

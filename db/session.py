@@ -9,7 +9,7 @@ Reads use a second engine with a plain (deferred) BEGIN: in WAL mode they never 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -45,7 +45,9 @@ def sqlite_path(url: str) -> Path | None:
     return Path(parsed.database)
 
 
-def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
+def _sqlite_engine(
+    url: str, *, immediate: bool, synchronous: Callable[[], str] = lambda: "FULL"
+) -> Engine:
     engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
 
     @event.listens_for(engine, "connect")
@@ -55,7 +57,7 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute(f"PRAGMA synchronous={synchronous()}")
         cursor.close()
 
     begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
@@ -74,8 +76,11 @@ class Database:
         self.url = url
         self.path = sqlite_path(url)
         self.is_sqlite = make_url(url).get_backend_name() == "sqlite"
+        self._synchronous = "FULL"
         if self.is_sqlite:
-            self.write_engine = _sqlite_engine(url, immediate=True)
+            self.write_engine = _sqlite_engine(
+                url, immediate=True, synchronous=lambda: self._synchronous
+            )
             self.read_engine = _sqlite_engine(url, immediate=False)
         else:
             self.write_engine = create_engine(url, pool_pre_ping=True)
@@ -97,6 +102,30 @@ class Database:
                 yield session
             finally:
                 session.rollback()
+
+    @contextmanager
+    def building(self) -> Iterator[None]:
+        """Fill a brand-new SQLite file that nobody uses yet (the demo shop) without waiting
+        for the disk on every commit (PRAGMA synchronous=OFF). Only for a file that is simply
+        built again if the build is interrupted: a power cut meanwhile may lose or damage it.
+        No rule is skipped: the same transactions, constraints and triggers run. On leaving,
+        the connections are reopened with synchronous=FULL and a checkpoint writes the WAL
+        into the main file, durably: the finished file is an ordinary shop."""
+        if not self.is_sqlite:
+            yield
+            return
+        self.write_engine.dispose()
+        self._synchronous = "OFF"
+        try:
+            yield
+        finally:
+            self._synchronous = "FULL"
+            self.write_engine.dispose()
+            raw = self.write_engine.raw_connection()  # synchronous=FULL again
+            try:
+                raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                raw.close()
 
     def dispose(self) -> None:
         self.write_engine.dispose()

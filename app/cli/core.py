@@ -91,7 +91,10 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from app.demo import build_demo
+    from db.session import resolve_url, sqlite_path
 
+    path = sqlite_path(resolve_url(args.db))
+    new_file = path is not None and not path.exists()  # created here: built unsynced
     database = _db(args, create=True)
     with database.read() as session:
         from sqlalchemy import func, select
@@ -109,7 +112,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             print(f"\r  {done}/{total} orders", end="" if done < total else "\n", file=sys.stderr)
 
     summary = build_demo(database, orders=args.orders, seed=args.seed, days=args.days,
-                         progress=progress)
+                         progress=progress, new_file=new_file)
     emit(args, summary,
          f"Demo shop built: {summary.orders} orders, {summary.purchases} purchases, "
          f"{summary.receipts} receipts, {summary.returns} returns, {summary.payments} payments "

@@ -1,0 +1,77 @@
+"""`shopdesk demo`: a new file is built without waiting for the disk on every commit, and is an
+ordinary, consistent shop afterwards; an existing file is never written unsynced."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from app.cli import main
+from app.queries.check import run_checks
+from db.session import Database
+
+
+@pytest.fixture
+def building_calls(monkeypatch: pytest.MonkeyPatch) -> list[Path | None]:
+    calls: list[Path | None] = []
+    original = Database.building
+
+    def spy(self: Database):  # type: ignore[no-untyped-def]
+        calls.append(self.path)
+        return original(self)
+
+    monkeypatch.setattr(Database, "building", spy)
+    return calls
+
+
+def test_a_demo_in_a_new_file_is_built_unsynced_and_left_an_ordinary_shop(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], building_calls: list[Path | None]
+) -> None:
+    path = tmp_path / "demo.sqlite"
+    assert main(["--db", str(path), "--json", "demo", "--orders", "60", "--seed", "2"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["orders"] == 60 and summary["payments"] > 0
+    assert building_calls == [path.resolve()]
+    # the checkpoint on leaving moved everything into the main file
+    wal = Path(str(path) + "-wal")
+    assert not wal.exists() or wal.stat().st_size == 0
+    raw = sqlite3.connect(path)
+    try:
+        assert raw.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        assert raw.execute("SELECT count(*) FROM sales_order").fetchone() == (60,)
+    finally:
+        raw.close()
+    db = Database("sqlite:///" + str(path))
+    try:
+        with db.write() as session:  # the app's connections are synchronous=FULL (2) again
+            assert session.execute(text("PRAGMA synchronous")).scalar() == 2
+        assert [c.name for c in run_checks(db) if not c.ok] == []
+    finally:
+        db.dispose()
+
+
+def test_a_demo_in_an_existing_empty_shop_keeps_every_commit_durable(
+    db_path: Path, capsys: pytest.CaptureFixture[str], building_calls: list[Path | None]
+) -> None:
+    assert main(["--db", str(db_path), "--json", "demo", "--orders", "20"]) == 0
+    assert json.loads(capsys.readouterr().out)["orders"] == 20
+    assert building_calls == []
+
+
+def test_building_switches_synchronous_off_only_inside(db: Database) -> None:
+    def synchronous() -> int:
+        with db.write() as session:
+            return int(session.execute(text("PRAGMA synchronous")).scalar_one())
+
+    assert synchronous() == 2
+    with db.building():
+        assert synchronous() == 0
+        with db.write() as session:
+            session.execute(text("INSERT INTO project (name) VALUES ('kept')"))
+    assert synchronous() == 2
+    with db.read() as session:
+        assert session.execute(text("SELECT name FROM project")).scalars().all() == ["kept"]
