@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, type_coerce
+from sqlalchemy import BigInteger, Connection, Executable, type_coerce
 
 CENT = Decimal("0.01")
 
@@ -23,3 +26,29 @@ def like(text: str) -> str:
     """A LIKE pattern that matches `text` anywhere, with % and _ taken literally."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+def driver_rows(conn: Connection, stmt: Executable) -> list[tuple[Any, ...]]:
+    """All rows of a SELECT as the driver's own tuples, without SQLAlchemy's per-row work
+    (a third of the time of a 100,000-row fetch). Only for columns the driver already gives
+    as Python values: integers and text, not dates, Money or Decimal."""
+    result = conn.execute(stmt)
+    try:
+        return list(result.cursor.fetchall())  # type: ignore[union-attr]
+    finally:
+        result.close()
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused while a read builds its rows. Making 100,000
+    result objects triggers several collections that each walk the whole heap: half of a
+    100,000-order report's time. The rows form no cycles; the collector resumes after (and
+    was left alone if something else had already paused it)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
