@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Integer, func, select, type_coerce, union_all
+from sqlalchemy import Integer, func, select, type_coerce
 from sqlalchemy.orm import Session
 
-from app.queries._sql import cents, money_from_cents
-from app.queries.profit import _grouped_branches
+from app.queries._sql import cents, collector_paused, money_from_cents
+from app.queries.profit import order_profit_cents
 from app.settings import load as load_settings
 from db.models import (
     CostLayer,
@@ -30,6 +30,7 @@ from db.models import (
 
 _CENT = Decimal("0.01")
 _ZERO = Decimal("0.00")
+_CHUNK = 1000  # ids per IN (...) list
 
 KINDS = {
     "pending_old": "Pending too long",
@@ -54,7 +55,11 @@ class ExceptionRow:
 
 
 def exceptions(session: Session, today: date | None = None) -> list[ExceptionRow]:
-    today = today or date.today()
+    with collector_paused():  # tens of thousands of rows
+        return _exceptions(session, today or date.today())
+
+
+def _exceptions(session: Session, today: date) -> list[ExceptionRow]:
     settings = load_settings(session)
     rows: list[ExceptionRow] = []
 
@@ -187,35 +192,32 @@ def exceptions(session: Session, today: date | None = None) -> list[ExceptionRow
             int(qty),
         )
 
-    # Orders with negative profit so far: the profit report's per-order sums (one grouped
-    # row per order and component), not one row per document line.
-    parts = union_all(*_grouped_branches("order", None, None, None)).subquery()
-    profit_cents = (
-        func.sum(parts.c.revenue)
-        - func.sum(parts.c.credits)
-        - func.sum(parts.c.cogs)
-        + func.sum(parts.c.returned_cost)
-        - func.sum(parts.c.defective_loss)
-        + func.sum(parts.c.recoveries)
-    ).label("profit")
-    losing = (
-        select(parts.c.k, profit_cents).group_by(parts.c.k).having(profit_cents < 0).subquery()
+    # Orders with negative profit so far: the profit report's per-order sums, worst first.
+    losing = sorted(
+        (profit, order_id)
+        for order_id, profit in order_profit_cents(session).items()
+        if profit < 0
     )
-    for number, customer, order_date, profit in session.connection().execute(
-        select(SalesOrder.number, Customer.name, SalesOrder.order_date, losing.c.profit)
-        .select_from(losing)
-        .join(SalesOrder, SalesOrder.id == losing.c.k)
-        .join(Customer, Customer.id == SalesOrder.customer_id)
-        .order_by(losing.c.profit, SalesOrder.id)
-    ).all():
-        add(
-            "negative_margin",
-            number,
-            f"{customer}: profit {money_from_cents(profit)}",
-            (today - order_date).days,
-            money_from_cents(profit),
-            None,
-        )
+    if losing:
+        about: dict[int, tuple[str, str, date]] = {}
+        ids = [order_id for _profit, order_id in losing]
+        for start in range(0, len(ids), _CHUNK):
+            for order_id, number, customer, order_date in session.execute(
+                select(SalesOrder.id, SalesOrder.number, Customer.name, SalesOrder.order_date)
+                .join(Customer, Customer.id == SalesOrder.customer_id)
+                .where(SalesOrder.id.in_(ids[start : start + _CHUNK]))
+            ).tuples():
+                about[order_id] = (number, customer, order_date)
+        for profit, order_id in losing:
+            number, customer, order_date = about[order_id]
+            add(
+                "negative_margin",
+                number,
+                f"{customer}: profit {money_from_cents(profit)}",
+                (today - order_date).days,
+                money_from_cents(profit),
+                None,
+            )
 
     # Purchases past their expected date with goods still to come.
     for number, supplier, expected, open_qty in session.execute(

@@ -14,6 +14,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.queries._sql import collector_paused
 from db.models import Customer, Product, PurchaseLine, PurchaseOrder, SalesOrder, SalesOrderLine
 
 
@@ -37,7 +38,11 @@ class PendingRow:
 def pending_queue(
     session: Session, sku: str | None = None, today: date | None = None
 ) -> list[PendingRow]:
-    today = today or date.today()
+    with collector_paused():  # the whole queue can be 100,000 lines
+        return _pending_queue(session, sku, today or date.today())
+
+
+def _pending_queue(session: Session, sku: str | None, today: date) -> list[PendingRow]:
     line = SalesOrderLine
     stmt = (
         select(
