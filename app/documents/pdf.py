@@ -382,6 +382,12 @@ class _Mark(Flowable):
         self.canv.shop_mark = (self.seq, self.label)  # type: ignore[attr-defined]
 
 
+@lru_cache(maxsize=4096)
+def _num(value: float) -> str:
+    """A number as ReportLab writes it (fp_str); table columns and rows repeat the same few."""
+    return str(fp_str(value))
+
+
 class _NumberedCanvas(Canvas):
     """Holds the pages back until the end, then writes 'Page n of N' per document."""
 
@@ -426,10 +432,10 @@ class _NumberedCanvas(Canvas):
         for subset, chunk in font.splitString(text, doc):
             if subset != current:
                 parts.append(f"{font.getSubsetInternalName(subset, doc)} "
-                             f"{fp_str(self._fontsize)} Tf {fp_str(self._leading)} TL")
+                             f"{_num(self._fontsize)} Tf {_num(self._leading)} TL")
                 current = subset
             parts.append(f"({self._escape(chunk)}) Tj")
-        self._code.append(f"BT 1 0 0 1 {fp_str(x, y)} Tm {' '.join(parts)} T* ET")
+        self._code.append(f"BT 1 0 0 1 {_num(x)} {_num(y)} Tm {' '.join(parts)} T* ET")
         return True
 
     def save(self) -> None:
