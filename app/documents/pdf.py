@@ -475,9 +475,26 @@ def _fit(text: str, font: str, size: float, width: float) -> str:
 # -- one document's flowables ----------------------------------------------------------------------
 
 
+# Babel parses its pattern on every call; a batch formats the same few values again and again.
+# Equal Decimals (12.5, 12.50) format alike in each of these, so equal keys may share a result.
 @lru_cache(maxsize=8192)
 def _money(value: Decimal, currency: str, locale: str) -> str:
-    return fmt.money(value, currency, locale)  # Babel parses its pattern on every call
+    return fmt.money(value, currency, locale)
+
+
+@lru_cache(maxsize=1024)
+def _percent(value: Decimal, locale: str) -> str:
+    return fmt.percent(value, locale)
+
+
+@lru_cache(maxsize=4096)
+def _day(value: date, locale: str) -> str:
+    return fmt.day(value, locale)
+
+
+@lru_cache(maxsize=4096)
+def _qty(value: int, locale: str) -> str:
+    return fmt.number(value, locale)
 
 
 class _Formats:
@@ -488,13 +505,13 @@ class _Formats:
         return _money(value, self.currency, self.locale)
 
     def percent(self, value: Decimal) -> str:
-        return fmt.percent(value, self.locale)
+        return _percent(value, self.locale)
 
     def day(self, value: date) -> str:
-        return fmt.day(value, self.locale)
+        return _day(value, self.locale)
 
     def qty(self, value: int) -> str:
-        return fmt.number(value, self.locale)
+        return _qty(value, self.locale)
 
 
 def _header(head: Letterhead) -> Table:
