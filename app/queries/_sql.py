@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -52,3 +53,17 @@ def collector_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def day_reader() -> Callable[[Any], date]:
+    """Dates of a Date column read with driver_rows: SQLite gives the stored 'YYYY-MM-DD'
+    text, PostgreSQL's driver a date. Each distinct day is converted once."""
+    seen: dict[Any, date] = {}
+
+    def day(value: Any) -> date:
+        found = seen.get(value)
+        if found is None:
+            found = seen[value] = value if isinstance(value, date) else date.fromisoformat(value)
+        return found
+
+    return day

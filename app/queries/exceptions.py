@@ -13,7 +13,13 @@ from decimal import Decimal
 from sqlalchemy import Integer, func, select, type_coerce
 from sqlalchemy.orm import Session
 
-from app.queries._sql import cents, collector_paused, money_from_cents
+from app.queries._sql import (
+    cents,
+    collector_paused,
+    day_reader,
+    driver_rows,
+    money_from_cents,
+)
 from app.queries.profit import order_profit_cents
 from app.settings import load as load_settings
 from db.models import (
@@ -67,36 +73,41 @@ def _exceptions(session: Session, today: date) -> list[ExceptionRow]:
         rows.append(ExceptionRow(kind, KINDS[kind], document, subject, age, amount, qty))
 
     # Pending lines older than the threshold (by order date), oldest first. There can be
-    # tens of thousands: raw cents and integer arithmetic (line_net's half-up rounding).
+    # tens of thousands: driver tuples, raw cents and integer arithmetic (line_net's half-up
+    # rounding), names from two small look-ups instead of a join per line.
+    conn = session.connection()
     cutoff = today - timedelta(days=settings.pending_age_days)
     line = SalesOrderLine
     label = KINDS["pending_old"]
-    for number, customer, sku, pending, order_date, price_cents, discount_bp in (
-        session.connection().execute(
+    customers = dict(driver_rows(conn, select(Customer.id, Customer.name)))
+    skus = dict(driver_rows(conn, select(Product.id, Product.sku)))
+    day = day_reader()
+    append = rows.append
+    for number, customer_id, product_id, pending, order_date, price_cents, discount_bp in (
+        driver_rows(
+            conn,
             select(
                 SalesOrder.number,
-                Customer.name,
-                Product.sku,
+                SalesOrder.customer_id,
+                line.product_id,
                 line.qty_pending,
                 SalesOrder.order_date,
                 cents(line.unit_price),
                 type_coerce(line.discount, Integer),
             )
             .join(SalesOrder, SalesOrder.id == line.order_id)
-            .join(Customer, Customer.id == SalesOrder.customer_id)
-            .join(Product, Product.id == line.product_id)
             .where(line.qty_pending > 0, SalesOrder.order_date < cutoff)
-            .order_by(SalesOrder.order_date, SalesOrder.id)
-        ).all()
+            .order_by(SalesOrder.order_date, SalesOrder.id),
+        )
     ):
         net_cents = (pending * price_cents * (10_000 - discount_bp) + 5_000) // 10_000
-        rows.append(
+        append(
             ExceptionRow(
                 "pending_old",
                 label,
                 number,
-                f"{customer}: {pending} × {sku} still pending",
-                (today - order_date).days,
+                f"{customers[customer_id]}: {pending} × {skus[product_id]} still pending",
+                (today - day(order_date)).days,
                 net_cents * _CENT if net_cents else _ZERO,
                 pending,
             )

@@ -14,7 +14,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.queries._sql import collector_paused
+from app.queries._sql import collector_paused, day_reader, driver_rows
 from db.models import Customer, Product, PurchaseLine, PurchaseOrder, SalesOrder, SalesOrderLine
 
 
@@ -43,65 +43,85 @@ def pending_queue(
 
 
 def _pending_queue(session: Session, sku: str | None, today: date) -> list[PendingRow]:
+    conn = session.connection()
     line = SalesOrderLine
+    # products and customers are a few hundred rows: looked up here, not joined per line
+    products = {
+        product_id: (sku_, name, max(on_hand - allocated, 0))
+        for product_id, sku_, name, on_hand, allocated in driver_rows(
+            conn,
+            select(Product.id, Product.sku, Product.name, Product.on_hand, Product.allocated)
+            .order_by(Product.sku),  # the queue's order, in the database's collation
+        )
+    }
+    customers = dict(driver_rows(conn, select(Customer.id, Customer.name)))
     stmt = (
         select(
             line.id,
             line.product_id,
-            Product.sku,
-            Product.name,
             SalesOrder.number,
-            Customer.name.label("customer"),
+            SalesOrder.customer_id,
             line.due_date,
             SalesOrder.order_date,
             line.qty_pending,
             line.qty_allocated,
             SalesOrder.ship_complete,
-            Product.on_hand,
-            Product.allocated,
         )
         .join(SalesOrder, SalesOrder.id == line.order_id)
-        .join(Customer, Customer.id == SalesOrder.customer_id)
-        .join(Product, Product.id == line.product_id)
         .where(line.qty_pending > line.qty_allocated)
-        .order_by(Product.sku, line.due_date, line.order_id, line.id)
+        # the queue index's own order (no sort); the products come in SKU order below
+        .order_by(line.product_id, line.due_date, line.order_id, line.id)
     )
     if sku is not None:
-        stmt = stmt.where(Product.sku == sku)
-    # plain Core tuples and a tight loop: the whole queue can be 100,000 lines
-    rows = session.connection().execute(stmt).all()
+        wanted = [product_id for product_id, (sku_, *_) in products.items() if sku_ == sku]
+        if not wanted:
+            return []
+        stmt = stmt.where(line.product_id == wanted[0])
+    # driver tuples and a tight loop: the whole queue can be 100,000 lines
+    rows = driver_rows(conn, stmt)
     incoming = _open_purchases(session, {r[1] for r in rows})
+    blocks: dict[int, tuple[int, int]] = {}  # product id -> its rows' (start, end)
+    start = 0
+    for i in range(1, len(rows) + 1):
+        if i == len(rows) or rows[i][1] != rows[start][1]:
+            blocks[rows[start][1]] = (start, i)
+            start = i
 
+    day = day_reader()
+    waited: dict[date, int] = {}
     result: list[PendingRow] = []
     append = result.append
-    current = None
-    place = queued = free_now = 0
-    purchases: list[tuple[date, int]] = []
-    for (line_id, product_id, sku_, name, number, customer, due, ordered, pending, allocated,
-         ship_complete, on_hand, product_allocated) in rows:
-        if product_id != current:  # rows come grouped by product (ordered by SKU)
-            current, place, queued = product_id, 0, 0
-            free_now = max(on_hand - product_allocated, 0)
-            purchases = incoming.get(product_id, [])
-        place += 1
-        queued += pending - allocated
-        append(
-            PendingRow(
-                line_id=line_id,
-                sku=sku_,
-                product=name,
-                position=place,
-                order=number,
-                customer=customer,
-                due_date=due,
-                order_date=ordered,
-                qty_pending=pending,
-                qty_allocated=allocated,
-                waiting_days=(today - ordered).days,
-                expected_date=_expected(purchases, queued - free_now) if purchases else None,
-                ship_complete=ship_complete,
+    for product_id, (sku_, name, free_now) in products.items():
+        if product_id not in blocks:
+            continue
+        purchases = incoming.get(product_id, [])
+        place = queued = 0
+        first, end = blocks[product_id]
+        for (line_id, _product, number, customer_id, due, ordered, pending, allocated,
+             ship_complete) in rows[first:end]:
+            place += 1
+            queued += pending - allocated
+            ordered = day(ordered)
+            waiting = waited.get(ordered)
+            if waiting is None:
+                waiting = waited[ordered] = (today - ordered).days
+            append(
+                PendingRow(
+                    line_id,
+                    sku_,
+                    name,
+                    place,
+                    number,
+                    customers[customer_id],
+                    day(due),
+                    ordered,
+                    pending,
+                    allocated,
+                    waiting,
+                    _expected(purchases, queued - free_now) if purchases else None,
+                    bool(ship_complete),
+                )
             )
-        )
     return result
 
 

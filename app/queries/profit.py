@@ -11,6 +11,7 @@ The sums over all orders equal the document and ledger totals (`reconciliation`)
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -393,14 +394,24 @@ def _sums(
     return sums
 
 
+# profit = revenue - credits - cogs + returned cost - defective loss + recoveries
+_SIGNS = (1, -1, -1, 1, -1, 1)  # of each of COMPONENTS
+
+
 def _profit_cents(parts: Sequence[int]) -> int:
-    revenue, credits, cogs, returned, defective, recovered = parts
-    return revenue - credits - cogs + returned - defective + recovered
+    return sum(map(operator.mul, _SIGNS, parts))
 
 
 def order_profit_cents(session: Session) -> dict[int, int]:
     """Profit so far of every order that has a document, in integer cents, by order id."""
-    return {order_id: _profit_cents(parts) for order_id, parts in _sums(session, "order").items()}
+    conn = session.connection()
+    profit: dict[int, int] = {}
+    get = profit.get
+    for index, stmt in _component_sums("order", None, None):
+        sign = _SIGNS[index]
+        for order_id, value in driver_rows(conn, stmt):
+            profit[order_id] = get(order_id, 0) + sign * value
+    return profit
 
 
 def _pairs(conn: Any, stmt: Select[Any]) -> dict[Any, Any]:
