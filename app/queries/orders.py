@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from app.domain.states import STATUS_LABELS, STATUSES
@@ -54,22 +54,26 @@ def order_ids(
     joined_customer = False
     if flt.text.strip():
         pattern = like(flt.text.strip())
-        # the few matching customers and projects first, so the orders are scanned once,
-        # without a join per order
-        customers = select(Customer.id).where(
-            or_(
-                Customer.code.ilike(pattern, escape="\\"),
-                Customer.name.ilike(pattern, escape="\\"),
-            )
+        sqlite = session.get_bind().dialect.name == "sqlite"
+
+        def matches(column: Any) -> Any:
+            # SQLite's LIKE already ignores ASCII case and its lower() folds only ASCII, so
+            # ILIKE's rendering there (lower(x) LIKE lower(y)) is the same test, with a
+            # lower() per order on top
+            if sqlite:
+                return column.like(pattern, escape="\\")
+            return column.ilike(pattern, escape="\\")
+
+        # the orders whose number matches (one pass over the number index), then those of
+        # the few matching customers and projects (index look-ups): no join per order
+        customers = select(Customer.id).where(or_(matches(Customer.code), matches(Customer.name)))
+        projects = select(Project.id).where(matches(Project.name))
+        matching = union_all(
+            select(SalesOrder.id).where(matches(SalesOrder.number)),
+            select(SalesOrder.id).where(SalesOrder.customer_id.in_(customers.scalar_subquery())),
+            select(SalesOrder.id).where(SalesOrder.project_id.in_(projects.scalar_subquery())),
         )
-        projects = select(Project.id).where(Project.name.ilike(pattern, escape="\\"))
-        stmt = stmt.where(
-            or_(
-                SalesOrder.number.ilike(pattern, escape="\\"),
-                SalesOrder.customer_id.in_(customers.scalar_subquery()),
-                SalesOrder.project_id.in_(projects.scalar_subquery()),
-            )
-        )
+        stmt = stmt.where(SalesOrder.id.in_(matching))
     if flt.status:
         if flt.status not in STATUSES:
             raise InvalidInput(f"Unknown status {flt.status!r}; use one of {', '.join(STATUSES)}.")
