@@ -50,7 +50,20 @@ def current_user() -> str:
     return _user.get() or _process_user or _os_user()
 
 
+_AS_IS = frozenset({str, int, float, bool, type(None)})
+
+
 def _plain(value: Any) -> Any:
+    # the usual exact types first (an ABC isinstance check costs more than the rest together)
+    cls = value.__class__
+    if cls in _AS_IS:
+        return value
+    if cls is Decimal:
+        return str(value)
+    if cls is list or cls is tuple:
+        return [_plain(v) for v in value]
+    if cls is dict:
+        return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, datetime | date):

@@ -321,11 +321,19 @@ def _dialect_insert(session: Session, table):  # type: ignore[no-untyped-def]
 
 @contextmanager
 def transaction(db: Database) -> Iterator[tuple[Session, ShopSettings]]:
-    """One use case = one write transaction. Any error rolls everything back; storage
-    failures a user can act on (locked, read-only, full disk) become sentences."""
+    """One use case = one write transaction, with the shop's settings as they are now."""
+    with writing(db) as session:
+        yield session, load_settings(session)
+
+
+@contextmanager
+def writing(db: Database) -> Iterator[Session]:
+    """One write transaction (for a use case that needs no setting). Any error rolls
+    everything back; storage failures a user can act on (locked, read-only, full disk)
+    become sentences."""
     try:
         with db.write() as session:
-            yield session, load_settings(session)
+            yield session
     except OperationalError as exc:
         raise storage_error(exc) from exc
     except IntegrityError as exc:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import NoReturn
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import Connection, bindparam, insert, select
 
 from app import audit
 from app.errors import Conflict, NotFound
@@ -16,9 +17,10 @@ from app.services.common import (
     check_text,
     now,
     retrying,
-    transaction,
+    writing,
 )
 from app.services.orders import check_date
+from db.base import MoneyType
 from db.models import Invoice, Payment
 from db.session import Database
 
@@ -33,17 +35,22 @@ class PaymentResult:
 
 
 _INVOICE = Invoice.__table__
-_OPEN_INVOICE = (
-    select(_INVOICE.c.id, _INVOICE.c.gross, _INVOICE.c.paid, _INVOICE.c.credited)
-    .where(_INVOICE.c.number == bindparam("number"))
-    .with_for_update()
+_AMOUNT = bindparam("b_amount", type_=MoneyType())
+# Raise the running total only while it stays within what is open (cents: exact), and hand
+# back the new total; no row means a refusal, explained by _OPEN_INVOICE.
+_PAY = (
+    _INVOICE.update()
+    .where(
+        _INVOICE.c.number == bindparam("b_number"),
+        _INVOICE.c.paid + _AMOUNT + _INVOICE.c.credited <= _INVOICE.c.gross,
+    )
+    .values(paid=_INVOICE.c.paid + _AMOUNT)
+    .returning(_INVOICE.c.id, _INVOICE.c.gross, _INVOICE.c.paid, _INVOICE.c.credited)
+)
+_OPEN_INVOICE = select(_INVOICE.c.gross, _INVOICE.c.paid, _INVOICE.c.credited).where(
+    _INVOICE.c.number == bindparam("number")
 )
 _INSERT_PAYMENT = insert(Payment.__table__)
-_ADD_PAID = (
-    _INVOICE.update()
-    .where(_INVOICE.c.id == bindparam("invoice_id"))
-    .values(paid=_INVOICE.c.paid + bindparam("amount", type_=_INVOICE.c.paid.type))
-)
 
 
 @retrying
@@ -61,30 +68,33 @@ def record_payment(
     method = check_text(method, "Method", max_len=40, required=False)
     reference = check_text(reference, "Reference", required=False)
     at = now()
-    with transaction(db) as (session, _):
-        # Core on the session's connection: the invoice row locked (PostgreSQL), one payment
-        # row, the running total raised in SQL (its CHECK refuses paying more than the gross).
+    with writing(db) as session:
+        # Core on the session's connection: the check and the new total in one UPDATE (it
+        # locks the invoice row on PostgreSQL), then the payment row.
         connection = session.connection()
-        invoice = connection.execute(_OPEN_INVOICE, {"number": invoice_number}).first()
+        invoice = connection.execute(_PAY, {"b_number": invoice_number, "b_amount": value}).first()
         if invoice is None:
-            raise NotFound(f"There is no invoice {invoice_number!r}.")
-        still_open = invoice.gross - invoice.paid - invoice.credited
-        if still_open <= 0:
-            raise Conflict(f"Invoice {invoice_number} is already settled.")
-        if value > still_open:
-            raise Conflict(
-                f"Invoice {invoice_number}: only {still_open} is open; {value} is too much."
-            )
+            _refuse(connection, invoice_number, value)
         connection.execute(
             _INSERT_PAYMENT,
             {"invoice_id": invoice.id, "amount": value, "paid_on": paid_on or at.date(),
              "method": method, "reference": reference, "created_at": at},
         )
-        connection.execute(_ADD_PAID, {"invoice_id": invoice.id, "amount": value})
-        paid = invoice.paid + value
-        left = still_open - value
+        paid = invoice.paid
+        left = invoice.gross - paid - invoice.credited
         audit.record(
-            session, None, "record_payment", invoice_number, {"paid": invoice.paid},
+            session, None, "record_payment", invoice_number, {"paid": paid - value},
             {"paid": paid, "amount": value, "method": method, "reference": reference},
         )
     return PaymentResult(invoice_number, value, paid, left)
+
+
+def _refuse(connection: Connection, invoice_number: str, value: Decimal) -> NoReturn:
+    """Why _PAY changed nothing: no such invoice, nothing open, or more than is open."""
+    found = connection.execute(_OPEN_INVOICE, {"number": invoice_number}).first()
+    if found is None:
+        raise NotFound(f"There is no invoice {invoice_number!r}.")
+    still_open = found.gross - found.paid - found.credited
+    if still_open <= 0:
+        raise Conflict(f"Invoice {invoice_number} is already settled.")
+    raise Conflict(f"Invoice {invoice_number}: only {still_open} is open; {value} is too much.")
