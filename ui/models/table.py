@@ -147,7 +147,7 @@ class LazyRowsModel(_ColumnsModel):
     """Holds only the ids of a (filtered, SQL-sorted) list and fetches rows page by page when
     the view asks for them: 100,000 orders open without loading 100,000 rows."""
 
-    PAGE = 200
+    PAGE = 50  # a screenful or two: the first page after a filter is fetched while painting
 
     def __init__(
         self,
