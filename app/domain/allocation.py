@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, MutableMapping
-from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class QueueLine:
+# Value objects as named tuples: immutable like a frozen dataclass, built about five times
+# faster (a big receipt makes 10,000 of each), and a query row turns into one with _make.
+class QueueLine(NamedTuple):
     line_id: int
     order_id: int
     order_number: str
@@ -25,8 +26,7 @@ class QueueLine:
     ship_complete: bool
 
 
-@dataclass(frozen=True)
-class Grant:
+class Grant(NamedTuple):
     line_id: int
     order_id: int
     product_id: int

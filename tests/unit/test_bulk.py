@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal as D
@@ -93,3 +94,27 @@ def test_bulk_refuses_money_with_more_than_two_decimals(db: Database) -> None:
 def test_bulk_insert_must_name_every_column_with_a_default(db: Database) -> None:
     with db.write() as session, pytest.raises(TypeError, match="needs the values"):
         Bulk(insert(INVOICE), KEYS[:-1]).run(session.connection(), [invoice_rows(1)[0][:-1]])
+
+
+def test_the_collector_runs_again_after_a_pass_even_one_that_failed() -> None:
+    from app.services.fulfilment import collector_paused
+
+    assert gc.isenabled()
+    with collector_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), collector_paused():
+        raise RuntimeError("a rule refused the pass")
+    assert gc.isenabled()
+
+
+def test_a_pass_leaves_a_collector_paused_by_its_caller_paused() -> None:
+    from app.services.fulfilment import collector_paused
+
+    gc.disable()
+    try:
+        with collector_paused(), collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
