@@ -3,6 +3,8 @@ straight to the page) change no byte of what ReportLab itself would write."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
@@ -64,3 +66,32 @@ def test_a_document_with_two_subsets_per_font_prints_every_character(docs: Docs)
     text = pdf_text(data).replace(" ", "")  # long names wrap where they must
     assert GREEK_CYRILLIC in text and LATIN_EXTENDED in text
     assert data.count(b"/FontFile2") >= 3  # DejaVu regular in two subsets, bold in one
+
+
+def _counting(real: Callable[[list[int]], bytes], calls: list[int]) -> Callable[..., bytes]:
+    def make_subset(subset: list[int]) -> bytes:
+        calls.append(len(subset))
+        return real(subset)
+
+    return make_subset
+
+
+def test_a_batch_builds_each_font_subset_once_not_once_per_document(
+    docs: Docs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[int] = []
+    armenian = "".join(c for c in map(chr, range(0x531, 0x587)) if c in pdf._kit().glyphs)
+    services.add_customer(docs.db, "ARMEN", armenian[:60])
+    shop = Shop(docs.db)
+    shop.receive("B", 1, cost="1.00")
+    new_characters = shop.invoices(shop.order("ARMEN", B=1))[0].number
+    with docs.db.read() as s:
+        pdf.render_invoice(s, docs.first_invoice, locale="en_US")  # its subsets are now made
+        for name in (pdf.REGULAR, pdf.BOLD):
+            face = pdf.pdfmetrics.getFont(name).face
+            monkeypatch.setattr(face, "makeSubset", _counting(face.makeSubset, calls))
+        for _ in range(5):
+            pdf.render_invoice(s, docs.first_invoice, locale="en_US")
+        assert calls == []  # nothing parsed again
+        pdf.render_invoice(s, new_characters, locale="en_US")
+    assert len(calls) == 1  # characters not printed before: one new subset, made once
