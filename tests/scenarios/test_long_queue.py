@@ -1,0 +1,48 @@
+"""A receipt that serves a long queue: exact figures, and statements that do not grow with it."""
+
+from __future__ import annotations
+
+from collections import Counter
+from decimal import Decimal as D
+
+from sqlalchemy import event
+
+from db.session import Database
+from tests.scenarios.shop import Doc
+
+
+def test_a_long_queue_with_ship_complete_orders_is_served_in_a_few_statements(shop, db: Database):
+    shop.product("A", price="10.00")
+    shop.product("B", price="20.00", tax="7")
+    shop.customer("ACME")
+    shop.customer("SLOW", ship_complete=True)
+    acme, slow = [], []
+    for i in range(60):
+        if i % 2:
+            slow.append(shop.order("SLOW", A=1, B=2))
+        else:
+            acme.append(shop.order("ACME", A=3))
+    shop.receive("B", 10)  # enough B for five ship-complete orders, which still wait for A
+    assert all(shop.status(n) == "pending" for n in slow)
+
+    sent: Counter[str] = Counter()
+
+    def count(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        sent[statement.split(None, 1)[0].upper()] += 1
+
+    event.listen(db.write_engine, "before_cursor_execute", count)
+    try:
+        result = shop.receive("A", 120)
+    finally:
+        event.remove(db.write_engine, "before_cursor_execute", count)
+
+    assert len(result.invoices) == 30 + 5
+    assert all(shop.status(n) == "done" for n in acme)
+    assert [shop.status(n) for n in slow] == ["done"] * 5 + ["pending"] * 25
+    assert shop.on_hand("A") == 120 - 30 * 3 - 5 and shop.on_hand("B") == 0
+    # 1 A at 10.00 (19 %) and 2 B at 20.00 (7 %): tax 1.90 + 2.80
+    assert shop.invoices(slow[0]) == [Doc(shop.invoices(slow[0])[0].number, D("50.00"),
+                                          D("4.70"), D("54.70"))]
+    assert shop.invoices(acme[-1])[0].gross == D("35.70")
+    # The 30 ship-complete orders' lines are read together, not one query per order.
+    assert sent["SELECT"] < 30, sent
