@@ -92,14 +92,45 @@ rl_config.useA85 = 0
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
-class _Bytes(pdfdoc.PDFObject):
-    """A PDF value formatted once (it holds no object references), written as is."""
+class _Hole(pdfdoc.PDFObject):
+    """Marks where a per-document value goes in a dictionary formatted once (`_spliced`)."""
 
-    def __init__(self, data: bytes) -> None:
-        self.data = data
+    def __init__(self, n: int) -> None:
+        self.n = n
 
     def format(self, document: Any) -> bytes:
-        return self.data
+        return b"\x00%d\x00" % self.n
+
+
+_HOLE = re.compile(rb"\x00(\d+)\x00")
+
+
+@dataclass(frozen=True)
+class _Template:
+    pieces: tuple[bytes, ...]  # the formatted text between the holes
+    order: tuple[int, ...]  # which value goes in each hole, in the order they are written
+
+    @classmethod
+    def of(cls, obj: pdfdoc.PDFObject) -> _Template:
+        parts = _HOLE.split(obj.format(None))
+        return cls(tuple(parts[0::2]), tuple(int(n) for n in parts[1::2]))
+
+
+class _Spliced(pdfdoc.PDFObject):
+    """A font dictionary from its template and this document's values (references and the
+    font's name in this document): only those are formatted per document."""
+
+    __RefOnly__ = 1  # an indirect object, as ReportLab's font dictionaries are
+
+    def __init__(self, template: _Template, *values: Any) -> None:
+        self.template, self.values = template, values
+
+    def format(self, document: Any) -> bytes:
+        pieces = self.template.pieces
+        out = [pieces[0]]
+        for hole, piece in zip(self.template.order, pieces[1:], strict=True):
+            out += (pdfdoc.format(self.values[hole], document), piece)
+        return b"".join(out)
 
 
 def _flate_stream(content: bytes, **entries: Any) -> pdfdoc.PDFStream:
@@ -111,21 +142,24 @@ def _flate_stream(content: bytes, **entries: Any) -> pdfdoc.PDFStream:
 
 @dataclass(frozen=True)
 class _SubsetObjects:
-    widths: _Bytes
+    base: str  # the subset's font name, e.g. AAAAAA+DejaVuSans
     to_unicode: bytes  # compressed
     font_file: bytes  # compressed
     font_file_length: int  # uncompressed (Length1)
+    descriptor: _Template  # hole 0: the font file
+    font: _Template  # holes 0, 1, 2: name in the document, ToUnicode, descriptor
 
 
 class _EmbeddedFont(TTFont):
     """A TTFont that builds each distinct glyph subset's PDF objects once per process.
 
-    ReportLab makes the subset font program (parsing the TTF tables), its ToUnicode map and
-    its widths array again for every document, and compresses them: two thirds of an
-    invoice's writing time. The first subset of every invoice is ASCII plus the same handful
-    of other characters, so keyed by the subset's characters nearly every document reuses
-    bytes made before. The objects written are the ones `TTFont.addObjects` writes, byte for
-    byte (same names, same order), so output does not depend on what was printed before."""
+    ReportLab makes the subset font program (parsing the TTF tables), its ToUnicode map, its
+    widths array and its dictionaries again for every document, and compresses them: two
+    thirds of an invoice's writing time. The first subset of every invoice is ASCII plus the
+    same handful of other characters, so keyed by the subset's characters nearly every
+    document reuses bytes made before. The objects written are the ones `TTFont.addObjects`
+    writes, byte for byte (same names, same order), so output does not depend on what was
+    printed before."""
 
     def __init__(self, name: str, filename: str) -> None:
         super().__init__(name, filename)
@@ -135,19 +169,49 @@ class _EmbeddedFont(TTFont):
         key = (n, tuple(subset))
         made = self._subsets.get(key)
         if made is None:
-            base = (SUBSETN(n) + b"+" + self.face.name + self.face.subfontNameX).decode("pdfdoc")
-            widths = pdfdoc.PDFArray([self.face.getCharWidth(c) for c in subset])
-            program = self.face.makeSubset(subset)
-            made = _SubsetObjects(
-                widths=_Bytes(widths.format(None)),
-                to_unicode=pdfdoc.PDFZCompress.encode(makeToUnicodeCMap(base, subset)),
-                font_file=pdfdoc.PDFZCompress.encode(program),
-                font_file_length=len(program),
-            )
+            made = self._make_subset_objects(n, subset)
             if len(self._subsets) >= 256:  # a bound, not a policy: shops reuse few subsets
                 self._subsets.clear()
             self._subsets[key] = made
         return made
+
+    def _make_subset_objects(self, n: int, subset: list[int]) -> _SubsetObjects:
+        """What TTFont.addObjects and TTFontFace.addSubsetObjects make for one subset."""
+        face = self.face
+        base = (SUBSETN(n) + b"+" + face.name + face.subfontNameX).decode("pdfdoc")
+        program = face.makeSubset(subset)
+        descriptor = pdfdoc.PDFDictionary({
+            "Type": "/FontDescriptor",
+            "Ascent": face.ascent,
+            "CapHeight": face.capHeight,
+            "Descent": face.descent,
+            "Flags": (face.flags & ~FF_NONSYMBOLIC) | FF_SYMBOLIC,
+            "FontBBox": pdfdoc.PDFArray(face.bbox),
+            "FontName": pdfdoc.PDFName(base),
+            "ItalicAngle": face.italicAngle,
+            "StemV": face.stemV,
+            "FontFile2": _Hole(0),
+            "MissingWidth": face.defaultWidth,
+        })
+        font = pdfdoc.PDFDictionary({  # as PDFTrueTypeFont.format lays it out
+            "Type": pdfdoc.PDFName("Font"),
+            "Subtype": pdfdoc.PDFName("TrueType"),
+            "BaseFont": pdfdoc.PDFName(base),
+            "Name": _Hole(0),
+            "FirstChar": 0,
+            "LastChar": len(subset) - 1,
+            "Widths": pdfdoc.PDFArray([face.getCharWidth(c) for c in subset]),
+            "ToUnicode": _Hole(1),
+            "FontDescriptor": _Hole(2),
+        })
+        return _SubsetObjects(
+            base=base,
+            to_unicode=pdfdoc.PDFZCompress.encode(makeToUnicodeCMap(base, subset)),
+            font_file=pdfdoc.PDFZCompress.encode(program),
+            font_file_length=len(program),
+            descriptor=_Template.of(descriptor),
+            font=_Template.of(font),
+        )
 
     def addObjects(self, doc: Any) -> None:  # noqa: N802 (ReportLab's name)
         if not doc.compression:
@@ -155,36 +219,18 @@ class _EmbeddedFont(TTFont):
             return
         state = self._assignState(doc)
         state.frozen = 1
-        face = self.face
         for n, subset in enumerate(state.subsets):
             internal = self.getSubsetInternalName(n, doc)[1:]
-            base = (SUBSETN(n) + b"+" + face.name + face.subfontNameX).decode("pdfdoc")
             made = self._subset_objects(n, subset)
-            font = pdfdoc.PDFTrueTypeFont()
-            font.__Comment__ = f"Font {self.fontName} subset {n}"
-            font.Name = internal
-            font.BaseFont = base
-            font.FirstChar = 0
-            font.LastChar = len(subset) - 1
-            font.Widths = made.widths
-            font.ToUnicode = doc.Reference(_flate_stream(made.to_unicode),
-                                           "toUnicodeCMap:" + base)
+            base = made.base
+            # registered in ReportLab's order, so the objects get the same numbers
+            to_unicode = doc.Reference(_flate_stream(made.to_unicode), "toUnicodeCMap:" + base)
             font_file = doc.Reference(
                 _flate_stream(made.font_file, Length1=made.font_file_length),
-                f"fontFile:{face.filename}({base})")
-            font.FontDescriptor = doc.Reference(pdfdoc.PDFDictionary({
-                "Type": "/FontDescriptor",
-                "Ascent": face.ascent,
-                "CapHeight": face.capHeight,
-                "Descent": face.descent,
-                "Flags": (face.flags & ~FF_NONSYMBOLIC) | FF_SYMBOLIC,
-                "FontBBox": pdfdoc.PDFArray(face.bbox),
-                "FontName": pdfdoc.PDFName(base),
-                "ItalicAngle": face.italicAngle,
-                "StemV": face.stemV,
-                "FontFile2": font_file,
-                "MissingWidth": face.defaultWidth,
-            }), "fontDescriptor:" + base)
+                f"fontFile:{self.face.filename}({base})")
+            descriptor = doc.Reference(_Spliced(made.descriptor, font_file),
+                                       "fontDescriptor:" + base)
+            font = _Spliced(made.font, pdfdoc.PDFName(internal), to_unicode, descriptor)
             doc.Reference(font, internal)
             doc.idToObject["BasicFonts"].dict[internal] = font
         del self.state[doc]
