@@ -102,6 +102,15 @@ def _ooxml_escape(match: re.Match[str]) -> str:
 
 
 def _text_xml(value: str) -> str:
+    if (value.isprintable() and "&" not in value and "<" not in value and ">" not in value
+            and "_x" not in value and value.strip() == value):
+        # nothing to escape: no markup, control or separator characters (isprintable), no
+        # _xHHHH_ look-alike, and no space at either end that xml:space would have to keep
+        return f"<is><t>{value}</t></is>"
+    return _escaped_text_xml(value)
+
+
+def _escaped_text_xml(value: str) -> str:
     if _NEEDS_OOXML_ESCAPE.search(value):
         value = _NEEDS_OOXML_ESCAPE.sub(_ooxml_escape, value)
     text = escape(value)
@@ -174,16 +183,26 @@ class _Styles:
 CellWriter = Callable[[str, Any], str]  # (cell reference, value) -> <c> element
 
 
-def _text_writer(styles: _Styles, bold: bool = False) -> CellWriter:
+def _text_tail(styles: _Styles, bold: bool = False) -> Callable[[Any], str]:
+    """A text cell after its reference: the style, the inline string and </c>."""
     plain = styles.xf(bold=bold)
-    quoted = styles.xf(bold=bold, quote=True)
-    plain_attr = f' s="{plain}"' if plain else ""
+    plain_open = (f' s="{plain}"' if plain else "") + ' t="inlineStr">'
+    quoted_open = f' s="{styles.xf(bold=bold, quote=True)}" t="inlineStr">'
 
-    def write(ref: str, value: Any) -> str:
+    def tail(value: Any) -> str:
         text = value if isinstance(value, str) else str(value)
         if text.startswith(_DANGEROUS):
-            return f'<c r="{ref}" s="{quoted}" t="inlineStr">{_text_xml(text)}</c>'
-        return f'<c r="{ref}"{plain_attr} t="inlineStr">{_text_xml(text)}</c>'
+            return f"{quoted_open}{_text_xml(text)}</c>"
+        return f"{plain_open}{_text_xml(text)}</c>"
+
+    return tail
+
+
+def _text_writer(styles: _Styles, bold: bool = False) -> CellWriter:
+    tail = _text_tail(styles, bold)
+
+    def write(ref: str, value: Any) -> str:
+        return f'<c r="{ref}"{tail(value)}'
 
     return write
 
@@ -217,7 +236,7 @@ def _value_writer(styles: _Styles, kind: str, number_format: str | None,
             return text(ref, value)
         if kind == "percent":
             # stored as a fraction (23.5 % -> 0.235) so the cell's percent format shows it
-            return f'<c r="{ref}"{s}><v>{_number_xml(Decimal(value) / 100)}</v></c>'
+            return f'<c r="{ref}"{s}><v>{_number_xml(_fraction(value))}</v></c>'
         if isinstance(value, date):
             return f'<c r="{ref}"{s}><v>{_serial(value)}</v></c>'
         return f'<c r="{ref}"{s}><v>{_number_xml(value)}</v></c>'
@@ -228,6 +247,96 @@ def _value_writer(styles: _Styles, kind: str, number_format: str | None,
 def _formula(ref: str, formula: str, style: int) -> str:
     s = f' s="{style}"' if style else ""
     return f'<c r="{ref}"{s}><f>{escape(formula.removeprefix("="))}</f></c>'
+
+
+# -- rows --------------------------------------------------------------------------------
+
+_NONE = type(None)
+_PLAIN_TYPES = frozenset({str, int, float, Decimal, date, datetime, _NONE})
+# A row shape's template; the (column, function) pairs that make their values' XML; whether
+# the row holds Decimals (their str() is their exact digits unless it has an exponent).
+_Plan = tuple[str, list[tuple[int, Callable[[Any], str]]], bool]
+
+
+class _Rows:
+    """Formats a sheet's data rows: the very XML of the cell writers, a row at a time.
+
+    A report's rows repeat a few shapes (the Python types of their values, column by column).
+    For each shape, the row's XML is compiled once into a `str.format` template; a row is then
+    its values through `str` (an int's digits, a float's repr, a Decimal's digits) with text,
+    dates and percentages made by the cell writers' own functions, and a None leaves no cell.
+    `str` of a Decimal is what `format(value, "f")` writes unless it chooses an exponent
+    (1E+3, 1E-7): such a row, and a row of any other shape (a bool, a subclass), is written by
+    the cell writers one value at a time."""
+
+    def __init__(self, columns: Sequence[Column], letters: Sequence[str], styles: _Styles,
+                 formats: dict[str, str]) -> None:
+        self._columns = list(columns)
+        self._letters = list(letters)
+        self._styles = styles
+        self._formats = formats
+        self._writers = [_value_writer(styles, c.kind, formats.get(c.kind)) for c in columns]
+        self._text = _text_tail(styles)
+        self._plans: dict[tuple[type, ...], _Plan | None] = {}
+
+    def _plan(self, shape: tuple[type, ...]) -> _Plan | None:
+        parts = ['<row r="{0}">']
+        convert: list[tuple[int, Callable[[Any], str]]] = []
+        decimals = False
+        for i, (col, letter, kind) in enumerate(zip(self._columns, self._letters, shape,
+                                                    strict=True)):
+            if kind not in _PLAIN_TYPES:
+                return None
+            if kind is _NONE:
+                continue
+            ref = f'<c r="{letter}{{0}}"'
+            value = f"{{{i + 1}}}"  # argument 0 is the row number
+            if col.kind == "text" or kind is str:
+                parts.append(ref + value)
+                convert.append((i, self._text))
+                continue
+            if col.kind == "percent":
+                if kind not in (Decimal, int, float):
+                    return None
+                convert.append((i, _fraction_str))
+                decimals = True
+            elif kind is date or kind is datetime:
+                convert.append((i, _serial))
+            elif kind is Decimal:
+                decimals = True
+            style = self._styles.xf(self._formats.get(col.kind))
+            s = f' s="{style}"' if style else ""
+            parts.append(f"{ref}{s}><v>{value}</v></c>")
+        parts.append("</row>")
+        return "".join(parts), convert, decimals
+
+    def row(self, n: int, row: Sequence[Any]) -> str:
+        shape = tuple(map(type, row))
+        try:
+            plan = self._plans[shape]
+        except KeyError:
+            plan = self._plans[shape] = self._plan(shape)
+        if plan is not None:
+            template, convert, decimals = plan
+            values = list(map(str, row))
+            for i, fn in convert:
+                values[i] = fn(row[i])
+            xml = template.format(n, *values)
+            if not decimals or ("E+" not in xml and "E-" not in xml):
+                return xml
+        return "".join([f'<row r="{n}">',
+                        *(write(f"{letter}{n}", value) for letter, write, value
+                          in zip(self._letters, self._writers, row) if value is not None),
+                        "</row>"])
+
+
+def _fraction(value: Any) -> Decimal:
+    """A percentage as the fraction a percent format shows (23.5 -> 0.235)."""
+    return Decimal(value) / 100
+
+
+def _fraction_str(value: Any) -> str:
+    return str(_fraction(value))
 
 
 # -- sheets ------------------------------------------------------------------------------
@@ -264,20 +373,16 @@ def _write_sheet(out: IO[bytes], sheet: Sheet, styles: _Styles, currency: str,
     out.write((f"{_SHEET_HEAD}<cols>{widths}</cols><sheetData>"
                f'<row r="1">{header}</row>').encode())
 
-    writers = [_value_writer(styles, c.kind, formats.get(c.kind)) for c in columns]
-    cells = list(zip(letters, writers, strict=True))
+    rows = _Rows(columns, letters, styles, formats)
+    width = len(columns)
     count = 0
     chunk: list[str] = []
     for count, row in enumerate(sheet.rows, 1):  # noqa: B007 (count is the rows written)
-        n = count + 1
-        if len(row) != len(cells):
+        if len(row) != width:
             raise ValueError(f"row {count} of {sheet.name!r} has {len(row)} values, "
-                             f"not {len(cells)}")
-        chunk.append(f'<row r="{n}">')
-        chunk.extend(write(f"{letter}{n}", value)
-                     for (letter, write), value in zip(cells, row) if value is not None)
-        chunk.append("</row>")
-        if len(chunk) > _ROWS_PER_WRITE * 3:
+                             f"not {width}")
+        chunk.append(rows.row(count + 1, row))
+        if len(chunk) >= _ROWS_PER_WRITE:
             out.write("".join(chunk).encode())
             chunk.clear()
     if any(c.total or c.total_formula for c in columns):
