@@ -82,6 +82,7 @@ def _exceptions(session: Session, today: date) -> list[ExceptionRow]:
     customers = dict(driver_rows(conn, select(Customer.id, Customer.name)))
     skus = dict(driver_rows(conn, select(Product.id, Product.sku)))
     day = day_reader()
+    ages: dict[object, int] = {}  # by order date as the driver gives it
     append = rows.append
     for number, customer_id, product_id, pending, order_date, price_cents, discount_bp in (
         driver_rows(
@@ -101,13 +102,16 @@ def _exceptions(session: Session, today: date) -> list[ExceptionRow]:
         )
     ):
         net_cents = (pending * price_cents * (10_000 - discount_bp) + 5_000) // 10_000
+        age = ages.get(order_date)
+        if age is None:
+            age = ages[order_date] = (today - day(order_date)).days
         append(
             ExceptionRow(
                 "pending_old",
                 label,
                 number,
                 f"{customers[customer_id]}: {pending} × {skus[product_id]} still pending",
-                (today - day(order_date)).days,
+                age,
                 net_cents * _CENT if net_cents else _ZERO,
                 pending,
             )

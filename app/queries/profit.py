@@ -381,12 +381,16 @@ def _sums(
     in SQL cost SQLite two temporary B-trees (half the time of a 100,000-order report).
     `regroup` maps an order id to the key it is summed under (its customer or project)."""
     conn = session.connection()
+    branches = _component_sums(by, date_from, date_to)
     sums: dict[Any, list[int]] = {}
+    if regroup is None:  # revenue (COMPONENTS[0]) comes first, one row per key
+        sums = {k: [value, 0, 0, 0, 0, 0] for k, value in driver_rows(conn, branches.pop(0)[1])}
     get = sums.get
-    for index, stmt in _component_sums(by, date_from, date_to):
-        for k, value in driver_rows(conn, stmt):  # integer keys (or month text) and cents
-            if regroup is not None:
-                k = regroup[k]
+    for index, stmt in branches:
+        rows = driver_rows(conn, stmt)  # integer keys (or month text) and cents
+        if regroup is not None:
+            rows = [(regroup[k], value) for k, value in rows]
+        for k, value in rows:
             parts = get(k)
             if parts is None:
                 parts = sums[k] = [0, 0, 0, 0, 0, 0]
@@ -405,9 +409,10 @@ def _profit_cents(parts: Sequence[int]) -> int:
 def order_profit_cents(session: Session) -> dict[int, int]:
     """Profit so far of every order that has a document, in integer cents, by order id."""
     conn = session.connection()
-    profit: dict[int, int] = {}
+    branches = _component_sums("order", None, None)
+    profit: dict[int, int] = dict(driver_rows(conn, branches.pop(0)[1]))  # revenue, per order
     get = profit.get
-    for index, stmt in _component_sums("order", None, None):
+    for index, stmt in branches:
         sign = _SIGNS[index]
         for order_id, value in driver_rows(conn, stmt):
             profit[order_id] = get(order_id, 0) + sign * value
