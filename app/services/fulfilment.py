@@ -130,15 +130,16 @@ class Bulk:
                 columns[i] = _processed(columns[i], process)
         params: list[Any]
         if names is None:
-            params = list(zip(*(columns[i] for i in order)))
+            params = list(zip(*(columns[i] for i in order), strict=True))
         else:
-            params = [dict(zip(names, values)) for values in zip(*columns)]
+            rows_out = zip(*columns, strict=True)
+            params = [dict(zip(names, values, strict=True)) for values in rows_out]
         connection.exec_driver_sql(sql, params)
 
 
 def _processed(values: Sequence[Any], process: Any) -> list[Any]:
     """`process` applied to each value, once per distinct (type, value)."""
-    keys = list(zip(map(type, values), values))
+    keys = list(zip(map(type, values), values, strict=True))
     done = {key: process(key[1]) for key in set(keys)}
     return [done[key] for key in keys]
 
@@ -530,7 +531,9 @@ _LOAD_LAYERS = (
 )
 
 
-def load_layers(session: Session, product_ids: Iterable[int], location: str) -> dict[int, list[Layer]]:
+def load_layers(
+    session: Session, product_ids: Iterable[int], location: str
+) -> dict[int, list[Layer]]:
     """Open FIFO layers of these products at a location, oldest first (locked)."""
     layers: dict[int, list[Layer]] = defaultdict(list)
     for part in chunks(sorted(set(product_ids))):
@@ -598,7 +601,9 @@ def insert_with_ids(session: Session, table: Any, rows: list[dict[str, Any]]) ->
     """Insert `rows` with reserved ids (see reserve_ids); returns the ids in row order."""
     ids = reserve_ids(session, table, len(rows))
     if rows:
-        conn(session).execute(insert(table), [{**row, "id": i} for row, i in zip(rows, ids, strict=True)])
+        conn(session).execute(
+            insert(table), [{**row, "id": i} for row, i in zip(rows, ids, strict=True)]
+        )
     return ids
 
 
@@ -759,7 +764,8 @@ def deliver_lines(
         per_product[lines[lid].product_id] += q
     _bump_products(session, per_product, on_hand=-1, allocated=-1 if from_allocation else 0)
 
-    number_of = dict(zip(order_ids, zip(delivery_numbers, invoice_numbers, strict=True), strict=True))
+    numbers = zip(delivery_numbers, invoice_numbers, strict=True)
+    number_of = dict(zip(order_ids, numbers, strict=True))
     outcome = DeliveryOutcome(
         deliveries=delivery_numbers,
         invoices=invoice_numbers,

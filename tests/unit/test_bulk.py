@@ -52,7 +52,8 @@ def test_bulk_insert_sends_what_core_sends(db: Database, sent: list[tuple[str, A
     with db.write() as session:
         connection = session.connection()
         connection.execute(text("PRAGMA defer_foreign_keys=ON"))  # no parents; rolled back
-        connection.execute(insert(INVOICE), [dict(zip(KEYS, row)) for row in invoice_rows(1)])
+        core_rows = [dict(zip(KEYS, row, strict=True)) for row in invoice_rows(1)]
+        connection.execute(insert(INVOICE), core_rows)
         Bulk(insert(INVOICE), KEYS).run(connection, invoice_rows(1001))
         session.rollback()
     (core_sql, core_params), (bulk_sql, bulk_params) = sent
@@ -63,7 +64,11 @@ def test_bulk_insert_sends_what_core_sends(db: Database, sent: list[tuple[str, A
 
     assert same(bulk_params) == same(core_params)
     assert [p[9] for p in bulk_params] == [1000, 1000, 1, 500, 99999999]  # net in cents
-    assert all(type(a) is type(b) for row, core in zip(bulk_params, core_params) for a, b in zip(row, core))
+    assert all(
+        type(a) is type(b)
+        for row, core in zip(bulk_params, core_params, strict=True)
+        for a, b in zip(row, core, strict=True)
+    )
 
 
 def test_bulk_update_sends_what_core_sends(db: Database, sent: list[tuple[str, Any]]) -> None:
