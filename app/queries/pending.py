@@ -45,7 +45,7 @@ def pending_queue(
 def _pending_queue(session: Session, sku: str | None, today: date) -> list[PendingRow]:
     conn = session.connection()
     line = SalesOrderLine
-    # products and customers are a few hundred rows: looked up here, not joined per line
+    # products are a few hundred rows: looked up here, not joined per line
     products = {
         product_id: (sku_, name, max(on_hand - allocated, 0))
         for product_id, sku_, name, on_hand, allocated in driver_rows(
@@ -54,13 +54,12 @@ def _pending_queue(session: Session, sku: str | None, today: date) -> list[Pendi
             .order_by(Product.sku),  # the queue's order, in the database's collation
         )
     }
-    customers = dict(driver_rows(conn, select(Customer.id, Customer.name)))
     stmt = (
         select(
             line.id,
             line.product_id,
             SalesOrder.number,
-            SalesOrder.customer_id,
+            Customer.name,
             line.due_date,
             SalesOrder.order_date,
             line.qty_pending,
@@ -68,6 +67,7 @@ def _pending_queue(session: Session, sku: str | None, today: date) -> list[Pendi
             SalesOrder.ship_complete,
         )
         .join(SalesOrder, SalesOrder.id == line.order_id)
+        .join(Customer, Customer.id == SalesOrder.customer_id)
         .where(line.qty_pending > line.qty_allocated)
         # the queue index's own order (no sort); the products come in SKU order below
         .order_by(line.product_id, line.due_date, line.order_id, line.id)
@@ -97,7 +97,7 @@ def _pending_queue(session: Session, sku: str | None, today: date) -> list[Pendi
         purchases = incoming.get(product_id, [])
         place = queued = 0
         first, end = blocks[product_id]
-        for (line_id, _product, number, customer_id, due, ordered, pending, allocated,
+        for (line_id, _product, number, customer, due, ordered, pending, allocated,
              ship_complete) in rows[first:end]:
             place += 1
             queued += pending - allocated
@@ -112,7 +112,7 @@ def _pending_queue(session: Session, sku: str | None, today: date) -> list[Pendi
                     name,
                     place,
                     number,
-                    customers[customer_id],
+                    customer,
                     day(due),
                     ordered,
                     pending,
