@@ -7,7 +7,7 @@ import functools
 import logging
 import random
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -117,19 +117,57 @@ def next_numbers(session: Session, kind: str, count: int, on: date) -> list[str]
     connection = _flushed_connection(session)
     last = connection.execute(_BUMP, params).scalar_one_or_none()
     if last is None:
-        dialect = session.get_bind().dialect.name
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as dialect_insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert as dialect_insert
-        session.execute(
-            dialect_insert(_SEQ)
-            .values(prefix=prefix, year=year, last_value=0)
-            .on_conflict_do_nothing(index_elements=["prefix", "year"])
-        )
+        _first_of_year(session, prefix, year)
         last = connection.execute(_BUMP, params).scalar_one()
-    start = last - count + 1
-    return [f"{prefix}-{year}-{n:05d}" for n in range(start, last + 1)]
+    return _numbers(prefix, year, last, count)
+
+
+_BUMP_EACH = (
+    _SEQ.update()
+    .where(
+        _SEQ.c.prefix.in_(bindparam("b_prefixes", expanding=True)),
+        _SEQ.c.year == bindparam("b_year"),
+    )
+    .values(last_value=_SEQ.c.last_value + bindparam("b_count"))
+    .returning(_SEQ.c.prefix, _SEQ.c.last_value)
+)
+
+
+def next_numbers_each(
+    session: Session, kinds: Sequence[str], count: int, on: date
+) -> list[list[str]]:
+    """next_numbers for several kinds at once, `count` of each (a pass's deliveries and
+    their invoices): one UPDATE ... RETURNING instead of one per kind, the same numbers."""
+    prefixes = [PREFIX[kind] for kind in kinds]
+    if len(set(prefixes)) != len(prefixes):
+        raise ValueError(f"next_numbers_each: a kind named twice in {kinds}")
+    if count <= 0:
+        return [[] for _ in prefixes]
+    year = on.year
+    connection = _flushed_connection(session)
+    params = {"b_prefixes": prefixes, "b_year": year, "b_count": count}
+    last = dict(connection.execute(_BUMP_EACH, params).tuples().all())
+    for prefix in prefixes:
+        if prefix not in last:
+            _first_of_year(session, prefix, year)
+            last[prefix] = connection.execute(
+                _BUMP, {"b_prefix": prefix, "b_year": year, "b_count": count}
+            ).scalar_one()
+    return [_numbers(prefix, year, last[prefix], count) for prefix in prefixes]
+
+
+def _first_of_year(session: Session, prefix: str, year: int) -> None:
+    """The year's sequence row for `prefix` (INSERT ... ON CONFLICT DO NOTHING: two first
+    issuers cannot both insert it)."""
+    session.execute(
+        _dialect_insert(session, _SEQ)
+        .values(prefix=prefix, year=year, last_value=0)
+        .on_conflict_do_nothing(index_elements=["prefix", "year"])
+    )
+
+
+def _numbers(prefix: str, year: int, last: int, count: int) -> list[str]:
+    return [f"{prefix}-{year}-{n:05d}" for n in range(last - count + 1, last + 1)]
 
 
 def check_text(value: str, what: str, *, max_len: int = 200, required: bool = True) -> str:

@@ -124,3 +124,27 @@ def test_payments_keep_exact_totals_one_row_each_and_an_audit_entry(stocked):
         services.record_payment(stocked.db, invoice.number, "0.01")
     with pytest.raises(NotFound, match="There is no invoice 'INV-1999-00001'"):
         services.record_payment(stocked.db, "INV-1999-00001", "1")
+
+
+def test_numbers_of_several_kinds_in_one_statement_are_the_same_gapless_numbers(db):
+    from datetime import date
+
+    from app.services.common import next_numbers, next_numbers_each, transaction
+
+    day = date(2031, 6, 1)
+    with transaction(db) as (session, _):
+        assert next_numbers(session, "delivery", 1, day) == ["DN-2031-00001"]
+        # one kind has its row for 2031 already, the other gets its first
+        assert next_numbers_each(session, ["delivery", "invoice"], 2, day) == [
+            ["DN-2031-00002", "DN-2031-00003"], ["INV-2031-00001", "INV-2031-00002"]]
+        assert next_numbers_each(session, ["invoice", "delivery"], 1, day) == [
+            ["INV-2031-00003"], ["DN-2031-00004"]]
+        assert next_numbers_each(session, ["delivery", "invoice"], 0, day) == [[], []]
+        with pytest.raises(ValueError):
+            next_numbers_each(session, ["invoice", "invoice"], 1, day)
+    with pytest.raises(RuntimeError), transaction(db) as (session, _):
+        next_numbers_each(session, ["delivery", "invoice"], 5, day)
+        raise RuntimeError("rolled back: the numbers are given back")
+    with transaction(db) as (session, _):
+        assert next_numbers_each(session, ["delivery", "invoice"], 1, day) == [
+            ["DN-2031-00005"], ["INV-2031-00004"]]
