@@ -25,10 +25,11 @@ def say(*words: object) -> None:
 
 
 def crash_batch(db: Database, rng: random.Random) -> None:
-    """300 orders that wait for stock, with a receipt after every ten that serves them
+    """1,000 orders that wait for stock, with a receipt after every ten that serves them
     (deliveries and invoices in the receipt's transaction): small and large transactions
-    alternate, so a random kill lands in either."""
-    for _ in range(30):
+    alternate, so a random kill lands in either. The batch must outlast the kill window
+    (test_crash.KILL_WINDOW) however fast the services get: 300 orders took only ~1 s."""
+    for _ in range(100):
         for _ in range(10):
             picked = rng.sample(SKUS, rng.randint(1, 2))
             lines = [LineInput(sku, rng.randint(1, 4)) for sku in picked]
