@@ -220,7 +220,7 @@ def build_demo_shop(path: Path, ops: Ops) -> bool:
         db = Database("sqlite:///" + str(partial))
         try:
             ensure_current(db, create=True)
-            build_demo(db, orders=DEMO_ORDERS, seed=DEMO_SEED)
+            build_demo(db, orders=DEMO_ORDERS, seed=DEMO_SEED, new_file=True)  # renamed when done
             from app import services
 
             services.set_setting(db, "shop_name", "Demo shop")
