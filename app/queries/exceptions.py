@@ -118,7 +118,8 @@ def _exceptions(session: Session, today: date) -> list[ExceptionRow]:
         )
 
     # Orders past their promised date with something still pending.
-    for number, customer, promised, pending in session.execute(
+    for number, customer, promised, pending in driver_rows(
+        conn,
         select(
             SalesOrder.number, Customer.name, SalesOrder.promised_date, func.sum(line.qty_pending)
         )
@@ -129,8 +130,9 @@ def _exceptions(session: Session, today: date) -> list[ExceptionRow]:
         )
         .group_by(SalesOrder.id, SalesOrder.number, Customer.name, SalesOrder.promised_date)
         .having(func.sum(line.qty_pending) > 0)
-        .order_by(SalesOrder.promised_date)
-    ).tuples():
+        .order_by(SalesOrder.promised_date),
+    ):
+        promised = day(promised)
         add(
             "late_order",
             number,
@@ -165,13 +167,15 @@ def _exceptions(session: Session, today: date) -> list[ExceptionRow]:
 
     # Overdue unpaid invoices.
     open_cents = cents(Invoice.gross) - cents(Invoice.paid) - cents(Invoice.credited)
-    for number, customer, due, open_amount in session.execute(
+    for number, customer, due, open_amount in driver_rows(
+        conn,
         select(Invoice.number, Customer.name, Invoice.due_date, open_cents)
         .join(Customer, Customer.id == Invoice.customer_id)
         .where(Invoice.due_date < today - timedelta(days=settings.overdue_grace_days),
                open_cents > 0)
-        .order_by(Invoice.due_date)
-    ).tuples():
+        .order_by(Invoice.due_date),
+    ):
+        due = day(due)
         add(
             "overdue_invoice",
             number,
