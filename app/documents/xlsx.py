@@ -35,7 +35,10 @@ _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 _DEFAULT_WIDTH = {"text": 24, "int": 10, "money": 14, "percent": 10, "date": 12,
                   "datetime": 18, "number": 12}
 _ROWS_PER_WRITE = 2000  # rows formatted into one string before it goes to the zip stream
+_TEXTS_KEPT = 20_000  # distinct texts whose cell XML a column remembers
+_TEXTS_TRIAL = 1_000  # rows after which a column whose texts were mostly new stops remembering
 _EPOCH = date(1899, 12, 30)  # Excel's day 0 in the 1900 date system (dates after 1900-03-01)
+_EPOCH_ORDINAL = _EPOCH.toordinal()
 
 
 @dataclass(frozen=True)
@@ -267,7 +270,8 @@ class _Rows:
     dates and percentages made by the cell writers' own functions, and a None leaves no cell.
     `str` of a Decimal is what `format(value, "f")` writes unless it chooses an exponent
     (1E+3, 1E-7): such a row, and a row of any other shape (a bool, a subclass), is written by
-    the cell writers one value at a time."""
+    the cell writers one value at a time. A text column remembers the cells of the texts its
+    rows repeat (a SKU, a customer), unless its first rows show them mostly distinct."""
 
     def __init__(self, columns: Sequence[Column], letters: Sequence[str], styles: _Styles,
                  formats: dict[str, str]) -> None:
@@ -277,6 +281,8 @@ class _Rows:
         self._formats = formats
         self._writers = [_value_writer(styles, c.kind, formats.get(c.kind)) for c in columns]
         self._text = _text_tail(styles)
+        # by column: its texts' cells, or None once its texts prove mostly distinct
+        self._kept: dict[int, dict[str, str] | None] = {}
         self._plans: dict[tuple[type, ...], _Plan | None] = {}
 
     def _plan(self, shape: tuple[type, ...]) -> _Plan | None:
@@ -293,14 +299,17 @@ class _Rows:
             value = f"{{{i + 1}}}"  # argument 0 is the row number
             if col.kind == "text" or kind is str:
                 parts.append(ref + value)
-                convert.append((i, self._text))
+                kept = self._kept.setdefault(i, {}) if kind is str else None
+                convert.append((i, self._text if kept is None else _remembered(self._text, kept)))
                 continue
             if col.kind == "percent":
                 if kind not in (Decimal, int, float):
                     return None
                 convert.append((i, _fraction_str))
                 decimals = True
-            elif kind is date or kind is datetime:
+            elif kind is date:
+                convert.append((i, _day_serial))
+            elif kind is datetime:
                 convert.append((i, _serial))
             elif kind is Decimal:
                 decimals = True
@@ -311,6 +320,8 @@ class _Rows:
         return "".join(parts), convert, decimals
 
     def row(self, n: int, row: Sequence[Any]) -> str:
+        if n == _TEXTS_TRIAL + 2:  # (row 1 is the header)
+            self._review_texts()
         shape = tuple(map(type, row))
         try:
             plan = self._plans[shape]
@@ -318,7 +329,9 @@ class _Rows:
             plan = self._plans[shape] = self._plan(shape)
         if plan is not None:
             template, convert, decimals = plan
-            values = list(map(str, row))
+            # a Decimal's str() is far quicker than its format(); ints and floats format as
+            # their str() anyway
+            values = list(map(str, row)) if decimals else list(row)
             for i, fn in convert:
                 values[i] = fn(row[i])
             xml = template.format(n, *values)
@@ -326,8 +339,37 @@ class _Rows:
                 return xml
         return "".join([f'<row r="{n}">',
                         *(write(f"{letter}{n}", value) for letter, write, value
-                          in zip(self._letters, self._writers, row) if value is not None),
+                          in zip(self._letters, self._writers, row, strict=True)
+                          if value is not None),
                         "</row>"])
+
+    def _review_texts(self) -> None:
+        """After the first rows: stop remembering the texts of a column whose texts were
+        mostly new (order numbers), and compile the templates again without it."""
+        for column, kept in self._kept.items():
+            if kept is not None and len(kept) > _TEXTS_TRIAL // 2:
+                self._kept[column] = None
+                self._plans.clear()
+
+
+def _remembered(tail: Callable[[Any], str], kept: dict[str, str]) -> Callable[[str], str]:
+    """A column's text cells, each made once for the texts its rows repeat (a SKU, a
+    customer, "yes"); at most _TEXTS_KEPT of them."""
+
+    def text(value: str) -> str:
+        xml = kept.get(value)
+        if xml is None:
+            xml = tail(value)
+            if len(kept) < _TEXTS_KEPT:
+                kept[value] = xml
+        return xml
+
+    return text
+
+
+def _day_serial(value: date) -> str:
+    """_serial of a date (not a datetime): days since Excel's day 0."""
+    return str(value.toordinal() - _EPOCH_ORDINAL)
 
 
 def _fraction(value: Any) -> Decimal:
@@ -366,7 +408,8 @@ def _write_sheet(out: IO[bytes], sheet: Sheet, styles: _Styles, currency: str,
     header_style = styles.xf(header=True)
     header_quoted = styles.xf(header=True, quote=True)
     header = "".join(
-        f'<c r="{letter}1" s="{header_quoted if col.title.startswith(_DANGEROUS) else header_style}"'
+        f'<c r="{letter}1" '
+        f's="{header_quoted if col.title.startswith(_DANGEROUS) else header_style}"'
         f' t="inlineStr">{_text_xml(col.title)}</c>'
         for letter, col in zip(letters, columns, strict=True)
     )
@@ -465,7 +508,8 @@ def _parameters_sheet(out: IO[bytes], parameters: Sequence[tuple[str, Any]], sty
 _CONTENT_TYPES = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="rels" '
+    'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
     '<Default Extension="xml" ContentType="application/xml"/>'
     '<Override PartName="/xl/workbook.xml" '
     'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'

@@ -76,7 +76,12 @@ def _mixed_sheets() -> list[Sheet]:
               Decimal("1.00"), None, date(2026, 2, 2), 3] for i in range(2000)]
     small = Sheet("Small", [Column("A"), Column("B", "money", total=True)],
                   [["a", Decimal("1.00")], ["b", None]])
-    return [Sheet("Data", columns, rows), small]
+    # texts that never repeat beside texts that do (remembered), over the first 1,000 rows
+    orders = Sheet("Orders", [Column("Order"), Column("Customer"), Column("Ship"),
+                              Column("Qty", "int")],
+                   [[f"SO-{i:05d}", f"Customer {i % 40}" if i % 7 else "=HYPERLINK(1)",
+                     "yes" if i % 3 else "<no & then>", i] for i in range(3000)])
+    return [Sheet("Data", columns, rows), small, orders]
 
 
 def test_row_templates_write_the_very_bytes_of_the_cell_writers(
