@@ -77,23 +77,32 @@ class ProfitRow:
     if not TYPE_CHECKING:  # (mypy keeps checking attribute names)
 
         def __getattr__(self, name: str) -> Any:
-            """A row made by `_row_from_cents` holds integer cents and makes each Decimal when
-            it is first read: a 100,000-order report is built in a fraction of the time and
+            """A row made by `_row_from_cents` holds integer cents and makes its Decimals when
+            one is first read: a 100,000-order report is built in a fraction of the time and
             mostly never looked at. Same fields, values, equality and repr as any ProfitRow."""
-            index = _LAZY_FIELDS.get(name)
-            cents = self.__dict__.get("_cents") if index is not None else None
+            fields_ = self.__dict__
+            cents = fields_.get("_cents") if name in _LAZY_FIELDS else None
             if cents is None:
+                if name in _LAZY_FIELDS and name in fields_:  # made meanwhile by another thread
+                    return fields_[name]
                 raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-            if index < 6:
-                value = cents[index] * _CENT if cents[index] else _ZERO
-            elif index == 6:
-                profit = _profit_cents(cents)
-                value = profit * _CENT if profit else _ZERO
-            else:  # margin: profit as a percentage of net revenue
-                profit, net = _profit_cents(cents), cents[0] - cents[1]
-                value = (Decimal(profit * 100) / net).quantize(_TENTH) if net else None
-            self.__dict__[name] = value
-            return value
+            revenue, credits, cogs, returned, defective, recovered = cents
+            profit = _profit_cents(cents)
+            net = revenue - credits
+            made = {
+                "revenue": revenue * _CENT if revenue else _ZERO,
+                "credits": credits * _CENT if credits else _ZERO,
+                "cogs": cogs * _CENT if cogs else _ZERO,
+                "returned_cost": returned * _CENT if returned else _ZERO,
+                "defective_loss": defective * _CENT if defective else _ZERO,
+                "recoveries": recovered * _CENT if recovered else _ZERO,
+                "profit": profit * _CENT if profit else _ZERO,
+                # profit as a percentage of net revenue
+                "margin": (Decimal(profit * 100) / net).quantize(_TENTH) if net else None,
+            }
+            fields_.update(made)  # all at once, then the cents go: a reader sees one or other
+            fields_.pop("_cents", None)
+            return made[name]
 
 
 @dataclass(frozen=True)
@@ -466,8 +475,8 @@ def _report_rows(
 _CENT = Decimal("0.01")
 _ZERO = Decimal("0.00")
 _TENTH = Decimal("0.1")
-# ProfitRow's Decimal fields, by their place in a row's cents (see _row_from_cents)
-_LAZY_FIELDS = {name: i for i, name in enumerate((*COMPONENTS, "profit", "margin"))}
+# ProfitRow's Decimal fields: made from a row's cents when one is first read
+_LAZY_FIELDS = frozenset((*COMPONENTS, "profit", "margin"))
 _new = object.__new__
 
 
