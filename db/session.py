@@ -121,11 +121,12 @@ class Database:
         finally:
             self._synchronous = "FULL"
             self.write_engine.dispose()
-            raw = self.write_engine.raw_connection()  # synchronous=FULL again
-            try:
-                raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            finally:
-                raw.close()
+        # finished (a failed build is built again, so only a finished one is checkpointed)
+        raw = self.write_engine.raw_connection()  # synchronous=FULL again
+        try:
+            raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            raw.close()
 
     def dispose(self) -> None:
         self.write_engine.dispose()

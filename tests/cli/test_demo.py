@@ -75,3 +75,10 @@ def test_building_switches_synchronous_off_only_inside(db: Database) -> None:
     assert synchronous() == 2
     with db.read() as session:
         assert session.execute(text("SELECT name FROM project")).scalars().all() == ["kept"]
+
+
+def test_a_failed_build_leaves_its_own_error_and_synchronous_full(db: Database) -> None:
+    with pytest.raises(KeyError, match="stopped"), db.building():
+        raise KeyError("stopped")
+    with db.write() as session:
+        assert session.execute(text("PRAGMA synchronous")).scalar() == 2
