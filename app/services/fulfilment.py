@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from app.domain.allocation import Grant, QueueLine, allocate_product
 from app.domain.fifo import Layer, LayersExhausted, Take, consume
 from app.money import document_tax, line_net, line_tax
-from app.services.common import next_numbers
+from app.services.common import next_numbers_each
 from app.settings import ShopSettings
 from db.models import (
     Allocation,
@@ -677,8 +677,10 @@ def deliver_lines(
     count = len(order_ids)
     party_of = {oid: party_values(rows[0], settings) for oid, rows in by_order.items()}
 
-    delivery_numbers = next_numbers(session, "delivery", count, on)
-    invoice_numbers = next_numbers(session, "invoice", count, on)
+    # one UPDATE ... RETURNING for both sequences (a delivery always gets its invoice)
+    delivery_numbers, invoice_numbers = next_numbers_each(
+        session, ["delivery", "invoice"], count, on
+    )
     connection = conn(session)
     delivery_ids = reserve_ids(session, _DELIVERY, count)
     _INSERT_DELIVERY.run(connection, [
