@@ -25,11 +25,12 @@ def say(*words: object) -> None:
 
 
 def crash_batch(db: Database, rng: random.Random) -> None:
-    """1,000 orders that wait for stock, with a receipt after every ten that serves them
+    """Orders that wait for stock, with a receipt after every ten that serves them
     (deliveries and invoices in the receipt's transaction): small and large transactions
     alternate, so a random kill lands in either. The batch must outlast the kill window
-    (test_crash.KILL_WINDOW) however fast the services get: 300 orders took only ~1 s."""
-    for _ in range(100):
+    (test_crash.KILL_WINDOW) however fast the services get (300 orders once took ~1 s, and
+    716 use cases have been seen inside 1.6 s): 20,000 orders, never reached in practice."""
+    for _ in range(2000):
         for _ in range(10):
             picked = rng.sample(SKUS, rng.randint(1, 2))
             lines = [LineInput(sku, rng.randint(1, 4)) for sku in picked]

@@ -37,7 +37,12 @@ def _run_once(base: Path, folder: Path, seed: int, committed: list[int]) -> str 
         return f"seed {seed}: child did not start: {child.stderr.read() if child.stderr else ''}"
     time.sleep(random.Random(seed).uniform(*KILL_WINDOW))
     child.send_signal(signal.SIGKILL)
-    out, err = child.communicate()
+    # Read through the same text streams: readline() above may already have buffered the
+    # first committed lines (a fast child prints many before READY is read), and
+    # communicate() would read past that buffer and lose them.
+    out = child.stdout.read()
+    err = child.stderr.read() if child.stderr else ""
+    child.wait()
     if child.returncode != -signal.SIGKILL:
         return f"seed {seed}: the child ended before the kill ({child.returncode}): {err[-500:]}"
     printed = [line.split() for line in out.splitlines() if line.startswith(("ORDER", "RECEIPT"))]
