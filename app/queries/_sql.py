@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import BigInteger, Connection, Executable, type_coerce
+
+from app.collector import collector_paused  # noqa: F401  (the read models' import)
 
 CENT = Decimal("0.01")
 
@@ -38,21 +38,6 @@ def driver_rows(conn: Connection, stmt: Executable) -> list[tuple[Any, ...]]:
         return list(result.cursor.fetchall())
     finally:
         result.close()
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector paused while a read builds its rows. Making 100,000
-    result objects triggers several collections that each walk the whole heap: half of a
-    100,000-order report's time. The rows form no cycles; the collector resumes after (and
-    was left alone if something else had already paused it)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def day_reader() -> Callable[[Any], date]:

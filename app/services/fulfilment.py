@@ -7,10 +7,8 @@ insert/update statements, so serving 10,000 pending lines is one pass, not 10,00
 
 from __future__ import annotations
 
-import gc
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -20,10 +18,11 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, bindparam, case, func, insert, select, text
 from sqlalchemy.orm import Session
 
+from app.collector import collector_paused
 from app.domain.allocation import Grant, QueueLine, allocate_product
 from app.domain.fifo import Layer, LayersExhausted, Take, consume
 from app.money import document_tax, line_net, line_tax
-from app.services.common import next_numbers_each
+from app.services.common import conn, next_numbers_each
 from app.settings import ShopSettings
 from db.models import (
     Allocation,
@@ -43,38 +42,9 @@ from db.models import (
 CHUNK = 500  # ids per IN (...) list: well below every database's parameter limit
 
 
-def conn(session: Session) -> Connection:
-    """The session's connection, with pending ORM changes flushed first.
-
-    The hot path runs prebuilt Core statements on it: an ORM `session.execute` of the same
-    statement costs about five times as much (measured: 178 vs 32 microseconds)."""
-    if session.new or session.dirty or session.deleted:
-        session.flush()
-    return session.connection()
-
-
 def chunks(values: Sequence[int], size: int = CHUNK) -> Iterator[Sequence[int]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Hold Python's cyclic garbage collector for one pass (also usable as a decorator).
-
-    Serving 10,000 lines allocates about a million tuples, rows and Decimals; every few
-    hundred allocations the collector walks the young objects, and now and then all of them:
-    measured, a third of a 10,000-line receipt. A pass makes no reference cycles that must
-    go at once, reference counting still frees everything else, and the collector runs again
-    (if it was running) as soon as the pass ends, error or not."""
-    if not gc.isenabled():  # paused by an outer pass (or by the program): leave it so
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 class Bulk:
