@@ -32,6 +32,13 @@ def line_net(qty: int, unit_price: Decimal, discount: Decimal, minor_digits: int
     return round_money(gross, minor_digits)
 
 
+def line_net_cents(qty: int, price_cents: int, discount_bp: int) -> int:
+    """line_net in integer cents, for reads of tens of thousands of stored lines (price as
+    stored cents, discount as stored basis points): the same half-up rounding, no Decimal.
+    Quantities, prices and discounts are never negative, so floor division rounds half-up."""
+    return (qty * price_cents * (10_000 - discount_bp) + 5_000) // 10_000
+
+
 def line_tax(net: Decimal, tax_rate: Decimal, minor_digits: int = 2) -> Decimal:
     return round_money(net * tax_rate / HUNDRED, minor_digits)
 

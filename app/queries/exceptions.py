@@ -20,6 +20,7 @@ from app.queries._sql import (
     driver_rows,
     money_from_cents,
 )
+from app.money import line_net_cents
 from app.queries.profit import order_profit_cents
 from app.settings import load as load_settings
 from db.models import (
@@ -73,8 +74,8 @@ def _exceptions(session: Session, today: date) -> list[ExceptionRow]:
         rows.append(ExceptionRow(kind, KINDS[kind], document, subject, age, amount, qty))
 
     # Pending lines older than the threshold (by order date), oldest first. There can be
-    # tens of thousands: driver tuples, raw cents and integer arithmetic (line_net's half-up
-    # rounding), names from two small look-ups instead of a join per line.
+    # tens of thousands: driver tuples, raw cents and integer arithmetic (line_net_cents),
+    # names from two small look-ups instead of a join per line.
     conn = session.connection()
     cutoff = today - timedelta(days=settings.pending_age_days)
     line = SalesOrderLine
@@ -101,7 +102,7 @@ def _exceptions(session: Session, today: date) -> list[ExceptionRow]:
             .order_by(SalesOrder.order_date, SalesOrder.id),
         )
     ):
-        net_cents = (pending * price_cents * (10_000 - discount_bp) + 5_000) // 10_000
+        net_cents = line_net_cents(pending, price_cents, discount_bp)
         age = ages.get(order_date)
         if age is None:
             age = ages[order_date] = (today - day(order_date)).days

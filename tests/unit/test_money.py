@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal as D
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from app.errors import InvalidInput
 from app.money import document_tax, line_net, line_tax, parse_money, parse_percent, parse_qty, round_money
@@ -86,3 +88,11 @@ def test_parse_percent_refuses(text):
 
 def test_parse_percent_accepts():
     assert parse_percent("19") == D("19.00") and parse_percent("100") == D("100.00")
+
+
+@given(st.integers(0, 10_000), st.integers(0, 10**9), st.integers(0, 10_000))
+def test_line_net_in_cents_is_line_net(qty: int, price_cents: int, discount_bp: int) -> None:
+    from app.money import line_net_cents
+
+    want = line_net(qty, D(price_cents).scaleb(-2), D(discount_bp).scaleb(-2))
+    assert D(line_net_cents(qty, price_cents, discount_bp)).scaleb(-2) == want
