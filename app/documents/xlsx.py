@@ -21,7 +21,7 @@ import re
 import secrets
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -58,12 +58,6 @@ class Sheet:
     columns: Sequence[Column]
     rows: Iterable[Sequence[Any]]
     total_label: str = "Total"
-
-
-@dataclass
-class Written:
-    path: str
-    sheets: dict[str, int] = field(default_factory=dict)  # name -> data rows
 
 
 def money_format(currency: str) -> str:
@@ -460,13 +454,6 @@ def _ids(letters: dict[str, str]) -> dict[str, str]:
             for title, letter in letters.items()}
 
 
-def _parameter_rows(parameters: Sequence[tuple[str, Any]]) -> list[list[Any]]:
-    rows = []
-    for name, value in parameters:
-        rows.append([name, "(all)" if value is None else value])
-    return rows
-
-
 def _parameters_sheet(out: IO[bytes], parameters: Sequence[tuple[str, Any]], styles: _Styles,
                       currency: str) -> None:
     formats = _formats(currency)
@@ -478,6 +465,8 @@ def _parameters_sheet(out: IO[bytes], parameters: Sequence[tuple[str, Any]], sty
     text = _text_writer(styles)
 
     def typed(ref: str, value: Any) -> str:
+        if value is None:  # a parameter left open: a date range without an end, all SKUs
+            return text(ref, "(all)")
         if isinstance(value, datetime):
             return by_type[datetime](ref, value)
         if isinstance(value, date):
@@ -488,7 +477,7 @@ def _parameters_sheet(out: IO[bytes], parameters: Sequence[tuple[str, Any]], sty
 
     rows = "".join(
         f'<row r="{n}">{text(f"A{n}", name)}{typed(f"B{n}", value)}</row>'
-        for n, (name, value) in enumerate(_parameter_rows(parameters), 2)
+        for n, (name, value) in enumerate(parameters, 2)
     )
     header = styles.xf(header=True)
     out.write((
