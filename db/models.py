@@ -45,6 +45,14 @@ def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({quoted})"
 
 
+def _sparse_index(table: str, column: str) -> Index:
+    """An index of a foreign key that most rows leave empty (a stock move has one source
+    document of five kinds): only the rows that have it are indexed, so the other inserts
+    skip it. Lookups by `column = value` (or IN) still use it on SQLite and PostgreSQL."""
+    where = text(f"{column} IS NOT NULL")
+    return Index(f"ix_{table}_{column}", column, sqlite_where=where, postgresql_where=where)
+
+
 class Setting(Base):
     __tablename__ = "setting"
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -145,7 +153,8 @@ class SalesOrderLine(Base):
 
     __tablename__ = "sales_order_line"
     id: Mapped[int] = mapped_column(primary_key=True)
-    order_id: Mapped[int] = mapped_column(ForeignKey("sales_order.id"), index=True)
+    # looked up through UNIQUE (order_id, line_no), which starts with it
+    order_id: Mapped[int] = mapped_column(ForeignKey("sales_order.id"))
     line_no: Mapped[int] = mapped_column(Integer)
     product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), index=True)
     description: Mapped[str] = mapped_column(String(200))
@@ -278,9 +287,10 @@ class Delivery(IssuedParties, Base):
 class DeliveryLine(Base):
     __tablename__ = "delivery_line"
     id: Mapped[int] = mapped_column(primary_key=True)
-    delivery_id: Mapped[int] = mapped_column(ForeignKey("delivery.id"), index=True)
+    # delivery_id and product_id: looked up through the covering indexes at the end
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("delivery.id"))
     order_line_id: Mapped[int] = mapped_column(ForeignKey("sales_order_line.id"), index=True)
-    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
     qty: Mapped[Qty]
     cost: Mapped[Money]  # FIFO cost of goods, frozen at delivery
     __table_args__ = (
@@ -298,8 +308,8 @@ class Allocation(Base):
     product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), index=True)
     qty: Mapped[Qty]
     trigger: Mapped[str] = mapped_column(String(12))
-    receipt_id: Mapped[int | None] = mapped_column(ForeignKey("receipt.id"), index=True)
-    return_id: Mapped[int | None] = mapped_column(ForeignKey("customer_return.id"), index=True)
+    receipt_id: Mapped[int | None] = mapped_column(ForeignKey("receipt.id"))
+    return_id: Mapped[int | None] = mapped_column(ForeignKey("customer_return.id"))
     delivery_line_id: Mapped[int | None] = mapped_column(
         ForeignKey("delivery_line.id"), index=True
     )
@@ -307,6 +317,8 @@ class Allocation(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime)
     __table_args__ = (
+        _sparse_index("allocation", "receipt_id"),
+        _sparse_index("allocation", "return_id"),
         CheckConstraint("qty > 0", name="qty_positive"),
         CheckConstraint(
             _in("trigger", ("order", "receipt", "return", "adjustment", "retry")),
@@ -321,7 +333,8 @@ class Invoice(IssuedParties, Base):
     __tablename__ = "invoice"
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(20), unique=True)
-    order_id: Mapped[int] = mapped_column(ForeignKey("sales_order.id"), index=True)
+    # looked up through ix_invoice_order_net (order_id, net)
+    order_id: Mapped[int] = mapped_column(ForeignKey("sales_order.id"))
     delivery_id: Mapped[int] = mapped_column(ForeignKey("delivery.id"), unique=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
     issue_date: Mapped[date] = mapped_column(Date, index=True)
@@ -348,7 +361,8 @@ class InvoiceLine(Base):
     invoice_id: Mapped[int] = mapped_column(ForeignKey("invoice.id"), index=True)
     order_line_id: Mapped[int] = mapped_column(ForeignKey("sales_order_line.id"), index=True)
     delivery_line_id: Mapped[int] = mapped_column(ForeignKey("delivery_line.id"), index=True)
-    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), index=True)
+    # looked up through ix_invoice_line_product_net (product_id, net)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
     description: Mapped[str] = mapped_column(String(200))
     qty: Mapped[Qty]
     unit_price: Mapped[Money]
@@ -520,10 +534,9 @@ class LayerConsumption(Base):
         ForeignKey("delivery_line.id"), index=True
     )
     adjustment_id: Mapped[int | None] = mapped_column(ForeignKey("stock_adjustment.id"))
-    disposal_line_id: Mapped[int | None] = mapped_column(
-        ForeignKey("disposal_line.id"), index=True
-    )
+    disposal_line_id: Mapped[int | None] = mapped_column(ForeignKey("disposal_line.id"))
     __table_args__ = (
+        _sparse_index("layer_consumption", "disposal_line_id"),
         CheckConstraint("qty > 0", name="qty_positive"),
         CheckConstraint("qty_returned >= 0 AND qty_returned <= qty", name="returned_within_qty"),
     )
@@ -554,17 +567,13 @@ class StockMove(Base):
     to_location: Mapped[str] = mapped_column(String(12))
     qty: Mapped[Qty]
     cost: Mapped[Decimal] = mapped_column(MoneyType(), nullable=False, default=Decimal(0))
-    receipt_line_id: Mapped[int | None] = mapped_column(ForeignKey("receipt_line.id"), index=True)
+    receipt_line_id: Mapped[int | None] = mapped_column(ForeignKey("receipt_line.id"))
     delivery_line_id: Mapped[int | None] = mapped_column(
         ForeignKey("delivery_line.id"), index=True
     )
-    return_line_id: Mapped[int | None] = mapped_column(ForeignKey("return_line.id"), index=True)
-    disposal_line_id: Mapped[int | None] = mapped_column(
-        ForeignKey("disposal_line.id"), index=True
-    )
-    adjustment_id: Mapped[int | None] = mapped_column(
-        ForeignKey("stock_adjustment.id"), index=True
-    )
+    return_line_id: Mapped[int | None] = mapped_column(ForeignKey("return_line.id"))
+    disposal_line_id: Mapped[int | None] = mapped_column(ForeignKey("disposal_line.id"))
+    adjustment_id: Mapped[int | None] = mapped_column(ForeignKey("stock_adjustment.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime)
     __table_args__ = (
         CheckConstraint("qty > 0", name="qty_positive"),
@@ -573,6 +582,8 @@ class StockMove(Base):
         CheckConstraint(_in("from_location", LOCATIONS), name="from_location_known"),
         CheckConstraint(_in("to_location", LOCATIONS), name="to_location_known"),
         Index("ix_stock_move_product", "product_id", "id"),
+        *(_sparse_index("stock_move", column) for column in (
+            "receipt_line_id", "return_line_id", "disposal_line_id", "adjustment_id")),
     )
 
 
