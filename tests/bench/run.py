@@ -74,6 +74,36 @@ TARGETS = {
 }
 
 
+def calibrate(folder: Path) -> dict[str, float]:
+    """How fast this machine is, so runs on different machines can be compared: a fixed
+    pure-Python loop (CPU) and the median durable commit of a one-row transaction with plain
+    sqlite3 (WAL, synchronous=FULL: the disk's flush). Best of three / median of 300."""
+    loop = []
+    for _ in range(3):
+        t = time.perf_counter()
+        total = 0
+        for i in range(3_000_000):
+            total += i
+        loop.append(time.perf_counter() - t)
+    path = folder / "calibrate.sqlite"
+    con = sqlite3.connect(str(path), isolation_level=None)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("PRAGMA synchronous=FULL")
+    con.execute("CREATE TABLE IF NOT EXISTS t (v INTEGER)")
+    commits = []
+    for i in range(300):
+        con.execute("BEGIN IMMEDIATE")
+        con.execute("INSERT INTO t VALUES (?)", (i,))
+        t = time.perf_counter()
+        con.execute("COMMIT")
+        commits.append(time.perf_counter() - t)
+    con.close()
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    return {"python_loop_3m_s": round(min(loop), 3),
+            "durable_commit_ms": round(statistics.median(commits) * 1000, 3)}
+
+
 def log(msg: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
@@ -435,7 +465,8 @@ def main(argv: list[str] | None = None) -> int:
     out: dict[str, Any] = {
         "when": datetime.now().isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "sqlite": sqlite3.sqlite_version, "load_avg": os.getloadavg()},
+                    "sqlite": sqlite3.sqlite_version, "load_avg": os.getloadavg(),
+                    **calibrate(folder)},
         "targets": TARGETS,
         "sizes": {},
     }
