@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from sqlalchemy import inspect
@@ -93,6 +92,18 @@ def _refuse_foreign_file(path: Path) -> str | None:
     if found.revision is None and found.tables - {"alembic_version"}:
         raise StorageError(f"{path} holds other data and is not a ShopDesk shop.")
     return found.revision
+
+
+def upgrade_pending(database: Database) -> bool:
+    """Whether opening this shop file will upgrade it (a backup, then Alembic: seconds on a
+    large shop), so the program can say so first. False for a new, current or foreign file."""
+    if database.path is None or not database.path.exists():
+        return False
+    try:
+        revision = _refuse_foreign_file(database.path)
+    except StorageError:
+        return False  # ensure_current refuses it with the same sentence
+    return revision is not None and revision != SCHEMA_HEAD and revision in known_revisions()
 
 
 def ensure_current(database: Database, *, create: bool = True) -> str:

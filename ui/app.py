@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, Qt, QTimer
@@ -57,14 +58,19 @@ class ShopApp:
              wizard: bool = False) -> bool:
         """Open the shop at `target` (path or URL) in a fresh main window; the previous one
         closes. Returns False (and says why) when the shop cannot be opened."""
-        from db.migrate import ensure_current
+        from db.migrate import ensure_current, upgrade_pending
         from ui.errors import show_error
         from ui.main_window import MainWindow
 
         url = resolve_url(target)
         db = Database(url)
         try:
-            ensure_current(db, create=create)
+            if upgrade_pending(db):  # a backup and a schema change: seconds on a large shop
+                with_progress(self.ops, "Updating the shop's file for this version of "
+                              "ShopDesk (a backup is made first)…",
+                              lambda: ensure_current(db, create=create))
+            else:
+                ensure_current(db, create=create)
         except Exception as exc:  # noqa: BLE001 - a sentence (not a shop, locked...) or a bug
             db.dispose()
             show_error(self.window, exc)
@@ -197,6 +203,28 @@ def apply_role(window, user) -> None:  # type: ignore[no-untyped-def]
                     view.setColumnHidden(col, True)
 
 
+def with_progress(ops: Ops, text: str, job: Callable[[], object]) -> None:
+    """Run `job` on the writer thread while a small window says what is happening (the GUI
+    keeps painting); its exception is raised here."""
+    progress = QProgressDialog(text, "", 0, 0)
+    progress.setWindowTitle("ShopDesk")
+    progress.setCancelButton(None)
+    progress.setMinimumDuration(0)
+    progress.show()
+    loop = QEventLoop()
+    outcome: dict[str, BaseException] = {}
+
+    def failed(exc: BaseException) -> None:
+        outcome["error"] = exc
+        loop.quit()
+
+    ops.write(None, job, lambda _result: loop.quit(), failed)
+    loop.exec()
+    progress.close()
+    if "error" in outcome:
+        raise outcome["error"]
+
+
 def build_demo_shop(path: Path, ops: Ops) -> bool:
     """Build the demo shop in a new file (off the GUI thread, with a progress window); it is
     written beside and renamed into place, so an interrupted build leaves no half shop."""
@@ -208,13 +236,6 @@ def build_demo_shop(path: Path, ops: Ops) -> bool:
     partial = path.with_name(path.stem + "-building.sqlite")
     for leftover in (partial, Path(str(partial) + "-wal"), Path(str(partial) + "-shm")):
         leftover.unlink(missing_ok=True)
-    progress = QProgressDialog("Preparing a demo shop with a few months of orders…", "", 0, 0)
-    progress.setWindowTitle("ShopDesk")
-    progress.setCancelButton(None)
-    progress.setMinimumDuration(0)
-    progress.show()
-    loop = QEventLoop()
-    outcome: dict[str, object] = {}
 
     def job() -> None:
         db = Database("sqlite:///" + str(partial))
@@ -227,19 +248,10 @@ def build_demo_shop(path: Path, ops: Ops) -> bool:
         finally:
             db.dispose()
 
-    def done(_result: object) -> None:
-        outcome["ok"] = True
-        loop.quit()
-
-    def failed(exc: BaseException) -> None:
-        outcome["error"] = exc
-        loop.quit()
-
-    ops.write(None, job, done, failed)
-    loop.exec()
-    progress.close()
-    if "error" in outcome:
-        show_error(None, outcome["error"])  # type: ignore[arg-type]
+    try:
+        with_progress(ops, "Preparing a demo shop with a few months of orders…", job)
+    except Exception as exc:  # noqa: BLE001 - shown as a sentence (or a bug report)
+        show_error(None, exc)
         return False
     for suffix in ("-wal", "-shm"):
         Path(str(partial) + suffix).unlink(missing_ok=True)

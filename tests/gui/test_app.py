@@ -63,6 +63,43 @@ def test_first_start_opens_a_demo_shop_with_a_way_out(qtbot, qapp, tmp_path, mon
     shop.close()
 
 
+def test_an_older_shop_is_upgraded_under_a_progress_window(qtbot, qapp, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    """A shop saved by an older version: opening it says what is happening while the backup
+    and the schema upgrade run off the GUI thread, then opens as usual."""
+    from sqlalchemy import text
+
+    from app import services
+    from db.migrate import SCHEMA_HEAD, current_revision, upgrade, upgrade_pending
+    from db.session import Database
+
+    monkeypatch.setattr(gui_app, "default_data_dir", lambda: tmp_path)
+    path = tmp_path / "old.sqlite"
+    old = Database("sqlite:///" + str(path))
+    upgrade(old, "0004")
+    services.add_customer(old, "C1", "Kept across the upgrade")
+    assert upgrade_pending(old)
+    old.dispose()
+    shown: list[str] = []
+    real = gui_app.QProgressDialog
+
+    def recording(text, *args):  # type: ignore[no-untyped-def]
+        shown.append(text)
+        return real(text, *args)
+
+    monkeypatch.setattr(gui_app, "QProgressDialog", recording)
+    shop = gui_app.ShopApp(qapp)
+    shop.screenshots = True  # nobody logs in
+    assert shop.open(str(path))
+    qtbot.addWidget(shop.window)
+    assert shown and shown[0].startswith("Updating the shop's file")
+    assert current_revision(shop.db) == SCHEMA_HEAD and not upgrade_pending(shop.db)
+    assert list((tmp_path / "backups").glob("old-before-upgrade-*.sqlite"))
+    with shop.db.read() as session:
+        assert session.execute(text("SELECT name FROM customer")).scalars().all() == [
+            "Kept across the upgrade"]
+    shop.close()
+
+
 def _without_wizard(real):  # type: ignore[no-untyped-def]
     def optional(module: str, name: str):  # type: ignore[no-untyped-def]
         return None if name == "run_setup_wizard" else real(module, name)
