@@ -49,18 +49,6 @@ from tests.bench.shop import (
 FLOOR_SAMPLE = 500  # orders whose writes are replayed by plain sqlite3
 RECEIVED_SHORT = 5  # of the SHORT products, how many get stock (the rest keep their queue)
 
-# Indexes the read side would like (not in the migrations yet: the bench adds them to its own
-# shop after the first read pass and reads again, so both figures are printed).
-PROPOSED_INDEXES = {
-    "ix_invoice_order_net": "invoice (order_id, net)",
-    "ix_delivery_line_delivery_cost": "delivery_line (delivery_id, cost)",
-    "ix_invoice_line_product_net": "invoice_line (product_id, net)",
-    "ix_delivery_line_product_cost": "delivery_line (product_id, cost)",
-    "ix_sales_order_line_pending": "sales_order_line (order_id, qty_pending) WHERE qty_pending > 0",
-    "ix_sales_order_line_not_invoiced":
-        "sales_order_line (order_id) WHERE qty_delivered > qty_invoiced",
-}
-
 TARGETS = {
     "order_flow_per_s": ">= 1000",
     "order_flow_vs_floor": "<= 5x the one-transaction-per-order floor",
@@ -248,21 +236,6 @@ def build_and_time(size: int, folder: Path, seed: int, quick: bool = False) -> d
 
     log(f"{size}: reads (after the receipts)")
     result["reads"] = reads(db)
-
-    if quick:
-        PROPOSED = {}
-    else:
-        PROPOSED = PROPOSED_INDEXES
-        log(f"{size}: proposed indexes, reads again")
-    t = time.perf_counter()
-    con = sqlite3.connect(str(db.path))
-    for name, spec in PROPOSED.items():
-        con.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {spec}")
-    con.close()
-    result["proposed_indexes_build_s"] = round(time.perf_counter() - t, 2)
-    db.dispose()  # new connections see the new schema
-    if PROPOSED:
-        result["reads_with_proposed_indexes"] = reads(db)
 
     log(f"{size}: checks")
     t = time.perf_counter()
