@@ -8,7 +8,7 @@ insert/update statements, so serving 10,000 pending lines is one pass, not 10,00
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -164,7 +164,7 @@ class _Available(dict[int, int]):
         return self.get(product_id, 0)
 
 
-def _build_queue_stmt(priority: bool, only: bool):  # type: ignore[no-untyped-def]
+def _build_queue_stmt(priority: bool):  # type: ignore[no-untyped-def]
     line = SalesOrderLine
     stmt = (
         select(
@@ -179,8 +179,6 @@ def _build_queue_stmt(priority: bool, only: bool):  # type: ignore[no-untyped-de
         .join(SalesOrder, SalesOrder.id == line.order_id)
         .where(line.product_id == bindparam("pid"), line.qty_pending > line.qty_allocated)
     )
-    if only:
-        stmt = stmt.where(line.order_id == bindparam("only"))
     order_by = [line.due_date, line.order_id, line.id]
     if priority:
         order_by.insert(0, case((line.order_id == bindparam("prio"), 0), else_=1))
@@ -198,7 +196,7 @@ _WAITING = (
 )
 
 # The pending queue of one product in service order (back-to-back order first when given).
-_QUEUE = {(p, o): _build_queue_stmt(p, o) for p in (False, True) for o in (False, True)}
+_QUEUE = {p: _build_queue_stmt(p) for p in (False, True)}
 
 _WHOLE_ORDERS = (
     select(
@@ -247,6 +245,10 @@ class _WholeOrders:
             self._load(batch)
         return self._loaded[first.order_id]
 
+    def known(self, order_id: int, lines: list[QueueLine]) -> None:
+        """An order's open lines the caller has read (in _WHOLE_ORDERS's order)."""
+        self._loaded[order_id] = lines
+
     def _load(self, numbers: dict[int, str]) -> None:
         rows = self._read(numbers)
         if any(r.product_id not in self._available for r in rows):
@@ -279,34 +281,46 @@ def serve_pending(
     return_id: int | None = None,
     priority_order_id: int | None = None,
     only_order_id: int | None = None,
+    free: Mapping[int, int] | None = None,
 ) -> Outcome:
     """Give free stock of `product_ids` to their pending lines, in service order.
 
     In "deliver" mode the granted quantities are delivered and invoiced at once; in "reserve"
     mode they are only allocated. Every grant is recorded in `allocation` with its reason.
+    `only_order_id`: serve that order's lines only (a new order). `free`: the free stock
+    (on hand - allocated) of some of the products, just read and locked by the caller.
     """
     product_ids = sorted(set(product_ids))
     available = _Available(session)
+    if free is not None:
+        available.update(free)
     available.load(product_ids)
-    if len(product_ids) > 8:  # a big receipt or import: one query finds who is waiting at all
+    whole_order = _WholeOrders(session, available)
+    grants: list[Grant] = []
+    served_whole: set[int] = set()  # ship-complete orders served in this pass
+    order_lines: dict[int, _Line] | None = None
+    if only_order_id is not None:
+        # One order's queue is its own open lines: one read, with what delivery needs
+        order_lines, queues = _order_queues(session, only_order_id, whole_order)
+        for product_id in product_ids:
+            if available[product_id] > 0 and product_id in queues:
+                grants.extend(allocate_product(
+                    product_id, queues[product_id], available, whole_order, served_whole
+                ))
+        product_ids = []
+    elif len(product_ids) > 8:  # a big receipt or import: one query finds who is waiting at all
         waiting: set[int] = set()
         for part in chunks(product_ids):
             waiting.update(conn(session).execute(_WAITING, {"ids": list(part)}).scalars())
         product_ids = [pid for pid in product_ids if pid in waiting]
-    whole_order = _WholeOrders(session, available)
-    grants: list[Grant] = []
-    served_whole: set[int] = set()  # ship-complete orders served in this pass
     for product_id in product_ids:
         if available[product_id] <= 0:
             continue
         params = {"pid": product_id}
         if priority_order_id is not None:
             params["prio"] = priority_order_id
-        if only_order_id is not None:
-            params["only"] = only_order_id
         rows = conn(session).execute(
-            _QUEUE[priority_order_id is not None, only_order_id is not None], params,
-            execution_options={"yield_per": 1000},
+            _QUEUE[priority_order_id is not None], params, execution_options={"yield_per": 1000},
         )
         queue = whole_order.queue(rows)
         grants.extend(allocate_product(product_id, queue, available, whole_order, served_whole))
@@ -317,11 +331,12 @@ def serve_pending(
     delivery_line_of: dict[int, int] = {}
     if settings.fulfilment_mode == "deliver":
         outcome = deliver_lines(
-            session, settings, [(g.line_id, g.qty) for g in grants], from_allocation=False, at=at
+            session, settings, [(g.line_id, g.qty) for g in grants], from_allocation=False, at=at,
+            loaded=order_lines,
         )
         delivery_line_of = outcome.delivery_line_of
     else:
-        outcome = _reserve(session, grants)
+        outcome = _reserve(session, grants, order_lines)
     _INSERT_ALLOCATION.run(conn(session), [
         (g.line_id, g.product_id, g.qty, trigger, receipt_id, return_id,
          delivery_line_of.get(g.line_id), g.position, g.reason, at)
@@ -331,13 +346,13 @@ def serve_pending(
     return outcome
 
 
-def _reserve(session: Session, grants: list[Grant]) -> Outcome:
+def _reserve(session: Session, grants: list[Grant], loaded: dict[int, _Line] | None) -> Outcome:
     by_line: dict[int, int] = defaultdict(int)
     by_product: dict[int, int] = defaultdict(int)
     for g in grants:
         by_line[g.line_id] += g.qty
         by_product[g.product_id] += g.qty
-    lines = _load_lines(session, list(by_line))
+    lines = _lines(session, list(by_line), loaded)
     _BULK_RESERVE.run(conn(session), list(by_line.items()))
     _bump_products(session, by_product, allocated=+1)
     outcome = Outcome(orders={lines[lid].order_id for lid in by_line})
@@ -349,7 +364,7 @@ def _reserve(session: Session, grants: list[Grant]) -> Outcome:
     return outcome
 
 
-_LOAD_LINES = (
+_LINE_COLUMNS = (
     select(
         SalesOrderLine.id,
         SalesOrderLine.order_id,
@@ -373,7 +388,22 @@ _LOAD_LINES = (
     .join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
     .join(Customer, Customer.id == SalesOrder.customer_id)
     .join(Product, Product.id == SalesOrderLine.product_id)
-    .where(SalesOrderLine.id.in_(bindparam("ids", expanding=True)))
+)
+_LOAD_LINES = _LINE_COLUMNS.where(
+    SalesOrderLine.id.in_(bindparam("ids", expanding=True))
+).with_for_update(of=SalesOrderLine)
+# One order's open lines, for its queue and its delivery: _Line's columns, then the queue's.
+_ORDER_LINES = (
+    _LINE_COLUMNS.add_columns(
+        SalesOrderLine.due_date,
+        (SalesOrderLine.qty_pending - SalesOrderLine.qty_allocated).label("need"),
+        SalesOrder.ship_complete,
+    )
+    .where(
+        SalesOrderLine.order_id == bindparam("oid"),
+        SalesOrderLine.qty_pending > SalesOrderLine.qty_allocated,
+    )
+    .order_by(SalesOrderLine.id)
     .with_for_update(of=SalesOrderLine)
 )
 
@@ -421,6 +451,37 @@ class _Line(NamedTuple):
 
 
 assert tuple(_LOAD_LINES.selected_columns.keys()) == _Line._fields
+
+
+def _order_queues(
+    session: Session, order_id: int, whole_order: _WholeOrders
+) -> tuple[dict[int, _Line], dict[int, list[QueueLine]]]:
+    """One order's open lines (one read): as _Lines by id, and as each product's queue in
+    service order (that of _QUEUE: one order's lines share their due date, so by line id).
+    A ship-complete order's lines are handed to `whole_order`, which need not read them."""
+    lines: dict[int, _Line] = {}
+    queues: dict[int, list[QueueLine]] = defaultdict(list)
+    everything: list[QueueLine] = []
+    width = len(_Line._fields)
+    for row in conn(session).execute(_ORDER_LINES, {"oid": order_id}).tuples():
+        line = lines[row[0]] = _Line._make(row[:width])
+        due_date, need, ship_complete = row[width:]
+        queued = QueueLine(line.id, order_id, line.order_number, line.product_id, due_date,
+                           need, ship_complete)
+        queues[line.product_id].append(queued)
+        everything.append(queued)
+    if everything and everything[0].ship_complete:
+        whole_order.known(order_id, everything)
+    return lines, queues
+
+
+def _lines(
+    session: Session, line_ids: Sequence[int], loaded: dict[int, _Line] | None
+) -> dict[int, _Line]:
+    """These lines as `loaded` already holds them, else read (_load_lines)."""
+    if loaded is None:
+        return _load_lines(session, line_ids)
+    return {line_id: loaded[line_id] for line_id in line_ids}
 
 
 def _load_lines(session: Session, line_ids: Sequence[int]) -> dict[int, _Line]:
@@ -540,7 +601,8 @@ def take_from_layers(
         raise RuntimeError(f"stock ledger broken for product {product_id} ({what}): {exc}") from exc
 
 
-_MAX_ID: dict[str, Any] = {}  # prebuilt per table: building a statement costs more than running it
+# prebuilt per set of tables: building a statement costs more than running it
+_MAX_IDS: dict[tuple[str, ...], Any] = {}
 
 
 def reserve_ids(session: Session, table: Any, count: int) -> list[int]:
@@ -550,21 +612,43 @@ def reserve_ids(session: Session, table: Any, count: int) -> list[int]:
     return generated ids in parameter order for a multi-row INSERT, so SQLAlchemy would
     fall back to one statement per row. SQLite: the writer lock (BEGIN IMMEDIATE) is held and
     these tables are append-only, so max(id) + 1 onwards is free. PostgreSQL: nextval."""
-    if count <= 0:
-        return []
+    return reserve_ids_each(session, [(table, count)])[0]
+
+
+def reserve_ids_each(session: Session, wanted: Sequence[tuple[Any, int]]) -> list[list[int]]:
+    """reserve_ids for several (table, count) pairs in one statement (a delivery, its lines
+    and its invoice): the same ids as one reserve_ids per table."""
+    result: list[list[int]] = [[] for _ in wanted]
+    asked = [(i, table, count) for i, (table, count) in enumerate(wanted) if count > 0]
+    if not asked:
+        return result
     connection = conn(session)
     if connection.dialect.name == "postgresql":
-        sequence = connection.execute(
-            text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table.name}
-        ).scalar_one()
-        return sorted(connection.execute(
-            text("SELECT nextval(:s) FROM generate_series(1, :n)"), {"s": sequence, "n": count}
-        ).scalars())
-    stmt = _MAX_ID.get(table.name)
+        # each table's sequence is its own: drawing them in one statement changes no value
+        sql = " UNION ALL ".join(
+            f"SELECT {k}, nextval(pg_get_serial_sequence(:t{k}, 'id')) "
+            f"FROM generate_series(1, :n{k})"
+            for k in range(len(asked))
+        )
+        params: dict[str, Any] = {}
+        for k, (_, table, count) in enumerate(asked):
+            params[f"t{k}"], params[f"n{k}"] = table.name, count
+        for k, value in connection.execute(text(sql), params):
+            result[asked[k][0]].append(value)
+        for ids in result:
+            ids.sort()
+        return result
+    names = tuple(table.name for _, table, _ in asked)
+    stmt = _MAX_IDS.get(names)
     if stmt is None:
-        stmt = _MAX_ID[table.name] = select(func.coalesce(func.max(table.c.id), 0))
-    start = connection.execute(stmt).scalar_one() + 1
-    return list(range(start, start + count))
+        stmt = _MAX_IDS[names] = select(*(
+            select(func.coalesce(func.max(table.c.id), 0)).scalar_subquery()
+            for _, table, _ in asked
+        ))
+    tops = connection.execute(stmt).one()
+    for (i, _, count), top in zip(asked, tops, strict=True):
+        result[i] = list(range(top + 1, top + 1 + count))
+    return result
 
 
 def insert_with_ids(session: Session, table: Any, rows: list[dict[str, Any]]) -> list[int]:
@@ -627,18 +711,20 @@ def deliver_lines(
     *,
     from_allocation: bool,
     at: datetime,
+    loaded: dict[int, _Line] | None = None,
 ) -> DeliveryOutcome:
     """Deliver (order line id, qty) pairs: one delivery and one invoice per order.
 
     Goods leave sellable stock from FIFO layers (back-to-back layers of the order first); each
     delivery line freezes its cost. `from_allocation` says the goods were reserved before.
     Rows are built as tuples in column order and written by one executemany per table (Bulk).
+    `loaded`: the lines as the caller has just read them (serve_pending of one order).
     """
     on: date = at.date()
     qty_of: dict[int, int] = defaultdict(int)
     for line_id, qty in items:
         qty_of[line_id] += qty
-    lines = _load_lines(session, list(qty_of))
+    lines = _lines(session, list(qty_of), loaded)
     by_order: dict[int, list[Any]] = defaultdict(list)  # order -> its rows, in service order
     for line_id in qty_of:
         row = lines[line_id]
@@ -651,8 +737,12 @@ def deliver_lines(
     delivery_numbers, invoice_numbers = next_numbers_each(
         session, ["delivery", "invoice"], count, on
     )
+    # the pass's new ids, one statement for the three tables
+    delivery_ids, delivery_line_ids, invoice_ids = reserve_ids_each(
+        session, [(_DELIVERY, count), (DeliveryLine.__table__, len(qty_of)),
+                  (Invoice.__table__, count)]
+    )
     connection = conn(session)
-    delivery_ids = reserve_ids(session, _DELIVERY, count)
     _INSERT_DELIVERY.run(connection, [
         (delivery_id, number, oid, on, at, *party_of[oid])
         for delivery_id, number, oid in zip(delivery_ids, delivery_numbers, order_ids, strict=True)
@@ -673,7 +763,6 @@ def deliver_lines(
             line_costs.append(
                 takes[0].cost if len(takes) == 1 else sum((t.cost for t in takes), Decimal(0))
             )
-    delivery_line_ids = reserve_ids(session, DeliveryLine.__table__, len(served_rows))
     delivery_of = dict(zip(order_ids, delivery_ids, strict=True))
     _INSERT_DELIVERY_LINE.run(connection, [
         (dl_id, delivery_of[row.order_id], row.id, row.product_id, qty_of[row.id], cost)
@@ -696,7 +785,6 @@ def deliver_lines(
     net_of = lru_cache(maxsize=None)(line_net)
     tax_of = lru_cache(maxsize=None)(line_tax)
     document_tax_of = lru_cache(maxsize=None)(document_tax)
-    invoice_ids = reserve_ids(session, Invoice.__table__, count)
     invoice_rows = []
     invoice_line_rows = []
     dl_ids = iter(delivery_line_ids)  # served_rows are in order, grouped by order

@@ -75,7 +75,7 @@ _CUSTOMER = select(Customer.id, Customer.ship_complete).where(
 )
 _PRODUCTS = (
     select(Product.id, Product.sku, Product.name, Product.unit_price, Product.tax_rate,
-           Product.active)
+           Product.active, (Product.on_hand - Product.allocated).label("free"))
     .where(Product.sku.in_(bindparam("skus", expanding=True)))
     .order_by(Product.id)
     .with_for_update()
@@ -185,7 +185,7 @@ def create_order(
         conn(session).execute(_INSERT_LINES, [{**r, "order_id": order_id} for r in line_rows])
         outcome = serve_pending(
             session, settings, {r["product_id"] for r in line_rows}, "order", at=at,
-            only_order_id=order_id,
+            only_order_id=order_id, free={p.id: p.free for p in products.values()},
         )
         status, pending = _status_and_pending(parsed, outcome.served)
         audit.record(
