@@ -101,6 +101,11 @@ def test_version(tmp_path: Path) -> None:
     assert done.stdout.strip() == f"shopdesk {__version__}"
 
 
+def test_reportlab_speedups_are_bundled() -> None:
+    """ReportLab imports _rl_accel with exec(), so only the spec's hidden import brings it."""
+    assert list(FROZEN_DIR.rglob("_rl_accel*")), "ReportLab's _rl_accel is not in the bundle"
+
+
 def test_invoice_pdf(shop: dict) -> None:
     from pypdf import PdfReader
 
