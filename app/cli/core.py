@@ -26,12 +26,16 @@ def parse_day(text: str | None, what: str = "Date") -> date | None:
         raise InvalidInput(f"{what} must be a date as YYYY-MM-DD, not {text!r}.") from None
 
 
-def parse_items(items: list[str], *, need_cost: bool = False) -> list[tuple[str, str, str | None, str | None]]:
+def parse_items(
+    items: list[str], *, need_cost: bool = False
+) -> list[tuple[str, str, str | None, str | None]]:
     """SKU=QTY[@PRICE][%DISCOUNT] -> (sku, qty, price, discount)."""
     parsed = []
     for item in items:
         if "=" not in item:
-            raise InvalidInput(f"Write lines as SKU=QTY{'@COST' if need_cost else '[@PRICE]'}, not {item!r}.")
+            raise InvalidInput(
+                f"Write lines as SKU=QTY{'@COST' if need_cost else '[@PRICE]'}, not {item!r}."
+            )
         sku, rest = item.split("=", 1)
         discount = None
         if "%" in rest:
@@ -238,7 +242,9 @@ def cmd_order_create(args: argparse.Namespace) -> int:
         if r.served:
             out.append(_served_text(r.served))
         for sku, qty in r.pending.items():
-            out.append(f"  pending: {qty} × {sku} (will be served automatically when stock arrives)")
+            out.append(
+                f"  pending: {qty} × {sku} (will be served automatically when stock arrives)"
+            )
         return "\n".join(out)
 
     emit(args, r, text)
@@ -432,7 +438,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     results = run_checks(_db(args), quick=args.quick)
     failed = [r for r in results if not r.ok]
     emit(args, {"ok": not failed, "checks": results}, lambda: "\n".join(
-        f"{'ok  ' if r.ok else 'FAIL'}  {r.name}" + (f": {r.detail}" if r.detail and not r.ok else "")
+        f"{'ok  ' if r.ok else 'FAIL'}  {r.name}"
+        + (f": {r.detail}" if r.detail and not r.ok else "")
         for r in results) + ("\nAll checks passed." if not failed else
                              f"\n{len(failed)} check(s) failed."))
     return 0 if not failed else 1

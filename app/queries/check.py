@@ -364,7 +364,9 @@ def check_numbers(session: Session) -> list[CheckResult]:
     """Per prefix and year: numbers 1..N, each once, and the sequence's last value is N."""
     sequences = {
         (prefix, int(year)): last
-        for prefix, year, last in _rows(session, "SELECT prefix, year, last_value FROM doc_sequence")
+        for prefix, year, last in _rows(
+            session, "SELECT prefix, year, last_value FROM doc_sequence"
+        )
     }
     problems = []
     seen: set[tuple[str, int]] = set()
@@ -386,10 +388,14 @@ def check_numbers(session: Session) -> list[CheckResult]:
                 problems.append(f"{where}: {count} documents numbered {low}..{high} (a gap)")
             last = sequences.get(key)
             if last != high:
-                problems.append(f"{where}: the sequence stands at {last}, the last number is {high}")
+                problems.append(
+                    f"{where}: the sequence stands at {last}, the last number is {high}"
+                )
     for (prefix, year), last in sorted(sequences.items()):
         if (prefix, year) not in seen and last != 0 and prefix in PREFIX.values():
-            problems.append(f"{prefix}-{year}: the sequence stands at {last} but no document exists")
+            problems.append(
+                f"{prefix}-{year}: the sequence stands at {last} but no document exists"
+            )
     return [_result("document numbers are gapless and unique", problems)]
 
 

@@ -140,7 +140,10 @@ class ReceiptResult:
         if orders:
             text += f" {orders} pending order{'s' if orders != 1 else ''} served"
             if self.invoices:
-                text += f", {len(self.invoices)} invoice{'s' if len(self.invoices) != 1 else ''} issued"
+                text += (
+                    f", {len(self.invoices)} invoice"
+                    f"{'s' if len(self.invoices) != 1 else ''} issued"
+                )
             text += "."
         return text
 
@@ -249,7 +252,9 @@ def receive_purchase(
     """Receive a purchase order, all that is still open or the given SKU quantities."""
     at = now()
     note = check_text(note, "Note", max_len=2000, required=False)
-    wanted = None if items is None else {sku: parse_qty(q, f"Quantity of {sku}") for sku, q in items.items()}
+    wanted = None if items is None else {
+        sku: parse_qty(q, f"Quantity of {sku}") for sku, q in items.items()
+    }
     with transaction(db) as (session, settings):
         po = purchase_by_number(session, number)
         if po.cancelled:
@@ -415,7 +420,10 @@ def adjust_stock(
 def open_purchase_qty(session: Session, product_ids: set[int]) -> dict[int, int]:
     """Incoming: ordered but not yet received, on purchase orders not cancelled."""
     rows = session.execute(
-        select(PurchaseLine.product_id, func.sum(PurchaseLine.qty_ordered - PurchaseLine.qty_received))
+        select(
+            PurchaseLine.product_id,
+            func.sum(PurchaseLine.qty_ordered - PurchaseLine.qty_received),
+        )
         .join(PurchaseOrder, PurchaseOrder.id == PurchaseLine.purchase_order_id)
         .where(PurchaseLine.product_id.in_(product_ids), PurchaseOrder.cancelled.is_(False))
         .group_by(PurchaseLine.product_id)

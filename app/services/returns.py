@@ -174,7 +174,10 @@ def create_return(
 
         notes, credited = _credit_notes(
             session, settings, order.id, order.customer_id, return_id,
-            [(line.id, qty, rl) for (line, qty, _), rl in zip(line_takes, return_line_ids, strict=True)],
+            [
+                (line.id, qty, rl)
+                for (line, qty, _), rl in zip(line_takes, return_line_ids, strict=True)
+            ],
             at,
         )
         served: list[ServedLine] = []
@@ -189,7 +192,9 @@ def create_return(
                 "credit_notes": notes, "credited": credited,
             },
         )
-    return ReturnResult(number, order_number, condition, wanted, total_cost, notes, credited, served)
+    return ReturnResult(
+        number, order_number, condition, wanted, total_cost, notes, credited, served
+    )
 
 
 def _unconsume(session: Session, order_line_id: int, qty: int) -> list[tuple[int, int, Decimal]]:

@@ -97,7 +97,8 @@ def _excel(db_path: Path, folder: Path) -> dict[str, Any]:
     fn = _find(["app.documents.reports", "app.documents.excel", "app.documents.xlsx",
                 "app.documents.workbook", "app.documents"], ["write", "profit"])
     if fn is None:
-        return {"seconds": None, "peak_mb": None, "reason": "no profit workbook writer in app/documents yet"}
+        return {"seconds": None, "peak_mb": None,
+                "reason": "no profit workbook writer in app/documents yet"}
     from db.session import Database
 
     db = Database("sqlite:///" + str(db_path))
@@ -106,10 +107,12 @@ def _excel(db_path: Path, folder: Path) -> dict[str, Any]:
     params = inspect.signature(fn).parameters
     if "session" in params:
         with db.read() as session:
-            _call(fn, session=(("session",), session), path=(("path", "target", "out", "dest", "filename"), target),
+            _call(fn, session=(("session",), session),
+                  path=(("path", "target", "out", "dest", "filename"), target),
                   by=(("by", "dimension"), "order"))
     else:
-        _call(fn, db=(("db", "database"), db), path=(("path", "target", "out", "dest", "filename"), target),
+        _call(fn, db=(("db", "database"), db),
+              path=(("path", "target", "out", "dest", "filename"), target),
               by=(("by", "dimension"), "order"))
     dt = time.perf_counter() - t
     return {"function": f"{fn.__module__}.{fn.__qualname__}", "seconds": round(dt, 2),

@@ -412,7 +412,9 @@ def demo_time(folder: Path, orders: int, cap: float) -> dict[str, Any]:
         "stopped_after_s": None if finished else round(dt, 1),
         "orders_done": done,
         "extrapolated_s": round(dt * orders / done, 1) if done and not finished else None,
-        "stderr_tail": "" if finished else proc.stderr.read().decode()[-300:] if proc.stderr else "",
+        "stderr_tail": (
+            "" if finished else proc.stderr.read().decode()[-300:] if proc.stderr else ""
+        ),
     }
 
 
@@ -460,7 +462,9 @@ def main(argv: list[str] | None = None) -> int:
             if not args.keep:
                 for suffix in ("", "-wal", "-shm"):
                     Path(str(path) + suffix).unlink(missing_ok=True)
-        rates = {int(k): v["order_flow"]["last_10pct_orders_per_s"] for k, v in out["sizes"].items()}
+        rates = {
+            int(k): v["order_flow"]["last_10pct_orders_per_s"] for k, v in out["sizes"].items()
+        }
         if 1000 in rates and max(rates) > 1000:
             out["per_order_cost_ratio"] = {
                 "sizes": f"{max(rates)} vs 1000",

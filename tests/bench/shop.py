@@ -91,9 +91,11 @@ class Plan:
                     skus.append(sku)
             lines = [(sku, rng.choice((1, 1, 2, 2, 3, 5)), rng.choice((0, 0, 0, 5, 10)))
                      for sku in skus]
-            project = f"Project {rng.randrange(1, PROJECTS + 1):02d}" if rng.random() < PROJECT_SHARE else None
+            project = (f"Project {rng.randrange(1, PROJECTS + 1):02d}"
+                       if rng.random() < PROJECT_SHARE else None)
             day = self.day_of(index)
-            promised = day + timedelta(days=rng.randint(3, 21)) if rng.random() < PROMISED_SHARE else None
+            promised = (day + timedelta(days=rng.randint(3, 21))
+                        if rng.random() < PROMISED_SHARE else None)
             yield PlannedOrder(
                 index, f"C{rng.randrange(1, CUSTOMERS + 1):04d}", lines, project, promised,
                 self.at(index), rng.random() < RETURN_SHARE, rng.random() < PAID_SHARE,
@@ -254,7 +256,8 @@ def bulk_load(db: Database, plan: Plan, first: int, last: int,
                 for code, name, address, tax_id in cur.execute(
                     "SELECT code, name, address, tax_id FROM customer")}
     projects = dict(cur.execute("SELECT name, id FROM project").fetchall())
-    seq = {(p, y): v for p, y, v in cur.execute("SELECT prefix, year, last_value FROM doc_sequence")}
+    seq = {(p, y): v for p, y, v in cur.execute(
+        "SELECT prefix, year, last_value FROM doc_sequence")}
     user = audit.current_user()[:80]
 
     def number(kind: str, on: date) -> str:
@@ -289,7 +292,8 @@ def bulk_load(db: Database, plan: Plan, first: int, last: int,
                            ensure_ascii=False, sort_keys=True)))
             ids["audit_log"] += 1
         cust_id, ship_complete, terms = customers[order.customer]
-        oid = ids["sales_order"]; ids["sales_order"] += 1
+        oid = ids["sales_order"]
+        ids["sales_order"] += 1
         so_number = number("order", on)
         lines = []
         for line_no, (sku, qty, disc) in enumerate(order.lines, start=1):
@@ -332,17 +336,20 @@ def bulk_load(db: Database, plan: Plan, first: int, last: int,
         if grants:
             dn, inv = number("delivery", on), number("invoice", on)
             invoice_numbers = [inv]
-            did = ids["delivery"]; ids["delivery"] += 1
+            did = ids["delivery"]
+            ids["delivery"] += 1
             rows["delivery"].append((did, dn, oid, on.isoformat(), at_s,
                                      party_of[order.customer]))
-            iid = ids["invoice"]; ids["invoice"] += 1
+            iid = ids["invoice"]
+            ids["invoice"] += 1
             inv_lines = []
             for ln in grants:
                 q, pid = ln["qty"], ln["pid"]
                 layer = layers[pid]
                 layer[1] -= q
                 assert layer[1] >= 0
-                dlid = ids["delivery_line"]; ids["delivery_line"] += 1
+                dlid = ids["delivery_line"]
+                ids["delivery_line"] += 1
                 cost = layer[2] * q
                 rows["delivery_line"].append((dlid, did, ln["id"], pid, q, cost))
                 rows["layer_consumption"].append(
@@ -355,7 +362,8 @@ def bulk_load(db: Database, plan: Plan, first: int, last: int,
                 net = line_net(q, ln["price"], ln["disc"])
                 inv_lines.append((ln, dlid, net, line_tax(net, ln["tax"])))
                 rows["allocation"].append(
-                    (ids["allocation"], ln["id"], pid, q, "order", None, None, dlid, 1, reason, at_s))
+                    (ids["allocation"], ln["id"], pid, q, "order", None, None, dlid, 1, reason,
+                     at_s))
                 ids["allocation"] += 1
                 on_hand_delta[pid] += q
             inv_net = sum((n for _, _, n, _ in inv_lines), Decimal(0))
@@ -363,7 +371,8 @@ def bulk_load(db: Database, plan: Plan, first: int, last: int,
                                    settings.tax_rounding)
             days = settings.payment_terms_days if terms is None else terms
             inv_row = [
-                iid, inv, oid, did, cust_id, on.isoformat(), (on + timedelta(days=days)).isoformat(),
+                iid, inv, oid, did, cust_id, on.isoformat(),
+                (on + timedelta(days=days)).isoformat(),
                 settings.currency, settings.tax_rounding, _cents(inv_net), _cents(inv_tax),
                 _cents(inv_net + inv_tax), 0, 0, at_s, party_of[order.customer]]
             rows["invoice"].append(inv_row)
@@ -467,14 +476,18 @@ def verify_loader(folder: Path, orders: int = 400) -> dict[str, object]:
     assert left == due, "the loader's payments to come differ from the services'"
     differences = {}
     ca, cb = sqlite3.connect(str(a.path)), sqlite3.connect(str(b.path))
-    tables = [r[0] for r in ca.execute("SELECT name FROM sqlite_master WHERE type='table' "
-                                       "AND name NOT LIKE 'sqlite_%' AND name != 'alembic_version'")]
+    tables = [r[0] for r in ca.execute(
+        "SELECT name FROM sqlite_master WHERE type='table' "
+        "AND name NOT LIKE 'sqlite_%' AND name != 'alembic_version'")]
     for table in tables:
         ra = ca.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall()
         rb = cb.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall()
         if ra != rb:
-            first = next((x, y) for x, y in zip(ra + [None] * len(rb), rb + [None] * len(ra))
-                         if x != y)
+            first = next(
+                (x, y)
+                for x, y in zip(ra + [None] * len(rb), rb + [None] * len(ra), strict=True)
+                if x != y
+            )
             differences[table] = {"services": len(ra), "loader": len(rb), "first": repr(first)}
     ca.close()
     cb.close()

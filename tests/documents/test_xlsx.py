@@ -14,7 +14,8 @@ from app.documents.xlsx import Column, Sheet, write_workbook
 from app.queries.profit import profit_report, reconciliation
 from tests.documents.conftest import INJECTED, Docs
 
-ATTACKS = ["=HYPERLINK(\"http://x\",\"y\")", "+1+1", "-2+3", "@SUM(A1)", "\t=1"]  # (a CR reads back as LF: XML)
+# (a CR reads back as LF: XML)
+ATTACKS = ["=HYPERLINK(\"http://x\",\"y\")", "+1+1", "-2+3", "@SUM(A1)", "\t=1"]
 
 
 def test_generic_writer_types_formats_totals_and_parameters(tmp_path: Path) -> None:
@@ -51,7 +52,9 @@ def test_generic_writer_types_formats_totals_and_parameters(tmp_path: Path) -> N
                       "Generated at": datetime(2026, 3, 2, 10, 0)}
 
 
-def test_profit_workbook_equals_the_profit_report_and_reconciles(docs: Docs, tmp_path: Path) -> None:
+def test_profit_workbook_equals_the_profit_report_and_reconciles(
+    docs: Docs, tmp_path: Path
+) -> None:
     path = tmp_path / "profit.xlsx"
     with docs.db.read() as s:
         reports.write_profit(s, path, "order")

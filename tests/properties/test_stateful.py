@@ -303,7 +303,11 @@ class ShopDay(RuleBasedStateMachine):
 
     def stock_is_never_negative_and_units_are_conserved(self, s: Session) -> None:
         at_customers = (
-            select(func.coalesce(func.sum(SalesOrderLine.qty_delivered - SalesOrderLine.qty_returned), 0))
+            select(
+                func.coalesce(
+                    func.sum(SalesOrderLine.qty_delivered - SalesOrderLine.qty_returned), 0
+                )
+            )
             .where(SalesOrderLine.product_id == Product.id)
             .scalar_subquery()
         )

@@ -84,7 +84,9 @@ class Shop:
     def receive(self, sku: str, qty: int, cost: str = "4.00") -> services.purchasing.ReceiptResult:
         return services.receive_stock(self.db, sku, qty, cost)
 
-    def purchase(self, supplier: str, *, for_order: str | None = None, **lines: tuple[int, str]) -> str:
+    def purchase(
+        self, supplier: str, *, for_order: str | None = None, **lines: tuple[int, str]
+    ) -> str:
         """purchase("TOOLCO", A=(5, "3.00")): a purchase order for 5 A at 3.00 each."""
         items = [PurchaseLineInput(sku, q, cost) for sku, (q, cost) in lines.items()]
         return services.create_purchase(self.db, supplier, items, for_order=for_order).number
@@ -95,7 +97,9 @@ class Shop:
     def give_back(self, order: str, condition: str, reason: str = "faulty", **qty: int):  # type: ignore[no-untyped-def]
         return services.create_return(self.db, order, dict(qty), condition=condition, reason=reason)
 
-    def cancel(self, order: str, reason: str = "customer changed their mind", sku: str | None = None):  # type: ignore[no-untyped-def]
+    def cancel(  # type: ignore[no-untyped-def]
+        self, order: str, reason: str = "customer changed their mind", sku: str | None = None
+    ):
         return services.cancel_pending(self.db, order, reason, sku)
 
     def deliver(self, order: str):  # type: ignore[no-untyped-def]
@@ -164,7 +168,9 @@ class Shop:
 
     def status(self, order: str) -> str:
         with self.db.read() as s:
-            return s.execute(select(SalesOrder.status).where(SalesOrder.number == order)).scalar_one()
+            return s.execute(
+                select(SalesOrder.status).where(SalesOrder.number == order)
+            ).scalar_one()
 
     def invoices(self, order: str) -> list[Doc]:
         with self.db.read() as s:

@@ -21,7 +21,9 @@ def test_the_worked_example(acme):
     shop.receive("A", 6, cost="4.00")
 
     order = shop.order("ACME", A=10)
-    assert (shop.delivered(order, "A"), shop.invoiced(order, "A"), shop.pending(order, "A")) == (6, 6, 4)
+    assert (
+        shop.delivered(order, "A"), shop.invoiced(order, "A"), shop.pending(order, "A")
+    ) == (6, 6, 4)
     assert shop.on_hand("A") == 0
     assert shop.status(order) == "partial"
     [first] = shop.invoices(order)
@@ -30,7 +32,9 @@ def test_the_worked_example(acme):
 
     received = shop.receive("A", 10, cost="5.00")
     assert received.invoices == ["INV-2026-00002"]
-    assert (shop.delivered(order, "A"), shop.invoiced(order, "A"), shop.pending(order, "A")) == (10, 10, 0)
+    assert (
+        shop.delivered(order, "A"), shop.invoiced(order, "A"), shop.pending(order, "A")
+    ) == (10, 10, 0)
     assert shop.on_hand("A") == 6 and shop.available("A") == 6
     assert shop.status(order) == "done"
     assert shop.delivery_costs(order, "A") == [D("24.00"), D("20.00")]

@@ -21,7 +21,9 @@ def shop_a(shop):
 
 def test_earliest_due_date_first_then_order_number(shop_a):
     shop = shop_a
-    ordered_first_promised_late = shop.order("ACME", on=date(2026, 2, 20), promised=date(2026, 3, 10), A=3)
+    ordered_first_promised_late = shop.order(
+        "ACME", on=date(2026, 2, 20), promised=date(2026, 3, 10), A=3
+    )
     due_feb_25 = shop.order("BOLT", on=date(2026, 2, 25), A=3)
     due_mar_1 = shop.order("CRAFT", on=date(2026, 3, 1), A=3)
     also_feb_25 = shop.order("DELTA", on=date(2026, 2, 25), A=3)  # same day, higher number
@@ -60,7 +62,9 @@ def test_ship_complete_order_is_skipped_but_keeps_its_place(shop_a):
     assert (shop.delivered(slow, "A"), shop.delivered(slow, "B")) == (5, 2)
     assert (shop.delivered(third, "A"), shop.pending(third, "A")) == (5, 0)
     [invoice] = shop.invoices(slow)  # served whole: one delivery, one invoice
-    assert (shop.invoiced_qty(invoice.number, "A"), shop.invoiced_qty(invoice.number, "B")) == (5, 2)
+    assert (
+        shop.invoiced_qty(invoice.number, "A"), shop.invoiced_qty(invoice.number, "B")
+    ) == (5, 2)
     assert invoice.net == D("90.00")
     assert shop.on_hand("A") == 0 and shop.on_hand("B") == 0
 
@@ -108,13 +112,17 @@ def test_reserve_only_mode_reserves_until_the_clerk_delivers(shop_a):
     shop.setting("fulfilment_mode", "reserve")
     shop.receive("A", 3)
     order = shop.order("ACME", A=5)
-    assert (shop.reserved(order, "A"), shop.delivered(order, "A"), shop.pending(order, "A")) == (3, 0, 5)
+    assert (
+        shop.reserved(order, "A"), shop.delivered(order, "A"), shop.pending(order, "A")
+    ) == (3, 0, 5)
     assert shop.allocated("A") == 3 and shop.on_hand("A") == 3 and shop.available("A") == 0
     assert shop.invoices(order) == [] and shop.status(order) == "pending"
 
     result = shop.deliver(order)
     assert result.invoices == ["INV-2026-00001"]
-    assert (shop.reserved(order, "A"), shop.delivered(order, "A"), shop.pending(order, "A")) == (0, 3, 2)
+    assert (
+        shop.reserved(order, "A"), shop.delivered(order, "A"), shop.pending(order, "A")
+    ) == (0, 3, 2)
     assert shop.on_hand("A") == 0 and shop.allocated("A") == 0
     assert shop.invoices(order)[0].net == D("30.00") and shop.status(order) == "partial"
 

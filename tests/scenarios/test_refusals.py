@@ -48,7 +48,9 @@ def _fill(shop):
     shop.purchase("TOOLCO", B=(4, "2.00"))  # PO-2026-00001
 
 
-DELIVERED, PENDING, INVOICE, PO = "SO-2026-00001", "SO-2026-00002", "INV-2026-00001", "PO-2026-00001"
+DELIVERED, PENDING, INVOICE, PO = (
+    "SO-2026-00001", "SO-2026-00002", "INV-2026-00001", "PO-2026-00001"
+)
 
 REFUSALS = {
     "unknown customer": (NotFound, "no customer with code 'NOPE'",
@@ -61,8 +63,9 @@ REFUSALS = {
                           lambda db: services.create_order(db, "ACME", [LineInput("A", -2)])),
     "fractional quantity": (InvalidInput, "must be a whole number",
                             lambda db: services.create_order(db, "ACME", [LineInput("A", "1.5")])),
-    "quantity not a number": (InvalidInput, "must be a number",
-                              lambda db: services.create_order(db, "ACME", [LineInput("A", "abc")])),
+    "quantity not a number": (
+        InvalidInput, "must be a number",
+        lambda db: services.create_order(db, "ACME", [LineInput("A", "abc")])),
     "price with three decimals": (
         InvalidInput, "more than 2 decimals",
         lambda db: services.create_order(db, "ACME", [LineInput("A", 1, price="1.005")])),
@@ -73,7 +76,8 @@ REFUSALS = {
                     lambda db: services.create_order(db, "ACME", [])),
     "promised before ordered": (
         InvalidInput, "before the order date",
-        lambda db: services.create_order(db, "ACME", [LineInput("A", 1)], promised=date(2026, 3, 1))),
+        lambda db: services.create_order(
+            db, "ACME", [LineInput("A", 1)], promised=date(2026, 3, 1))),
     "NaN cost": (InvalidInput, "finite", lambda db: services.receive_stock(db, "A", 1, "NaN")),
     "infinite quantity": (InvalidInput, "finite",
                           lambda db: services.receive_stock(db, "A", "Infinity", "1.00")),
@@ -108,8 +112,9 @@ REFUSALS = {
     "supplier return without supplier": (
         InvalidInput, "which supplier",
         lambda db: services.dispose_defective(db, "A", 1, "supplier_return")),
-    "nothing pending to cancel": (Conflict, "nothing pending to cancel",
-                                  lambda db: services.cancel_pending(db, DELIVERED, "changed mind")),
+    "nothing pending to cancel": (
+        Conflict, "nothing pending to cancel",
+        lambda db: services.cancel_pending(db, DELIVERED, "changed mind")),
     "cancel without a reason": (InvalidInput, "Reason cannot be empty",
                                 lambda db: services.cancel_pending(db, PENDING, "  ")),
     "deliver with nothing reserved": (Conflict, "no reserved goods",

@@ -109,7 +109,8 @@ DAMAGE = {
                      {LINES}),
     "a return without cost records": (["UPDATE layer_consumption SET qty_returned = 0"], {LINES}),
     "an invoice line's net changed": (
-        [f"UPDATE invoice_line SET net = net + 1 WHERE invoice_id = {INV.format('INV-2026-00002')}"],
+        ["UPDATE invoice_line SET net = net + 1"
+         f" WHERE invoice_id = {INV.format('INV-2026-00002')}"],
         {INVOICES}),
     "tax not the sum of line taxes": (
         [f"UPDATE invoice SET tax = tax + 1, gross = gross + 1"

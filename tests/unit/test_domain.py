@@ -16,7 +16,9 @@ A, B = 1, 2
 DAY = date(2026, 3, 2)
 
 
-def line(line_id: int, order_id: int, need: int, *, product: int = A, ship_complete: bool = False) -> QueueLine:
+def line(
+    line_id: int, order_id: int, need: int, *, product: int = A, ship_complete: bool = False
+) -> QueueLine:
     return QueueLine(line_id, order_id, f"SO-{order_id}", product, DAY, need, ship_complete)
 
 
@@ -45,7 +47,8 @@ def test_reading_the_queue_stops_when_stock_runs_out():
 
 
 def test_ship_complete_order_is_skipped_and_blocks_nobody():
-    whole = {10: [line(1, 10, 5, ship_complete=True), line(2, 10, 2, product=B, ship_complete=True)]}
+    whole = {10: [line(1, 10, 5, ship_complete=True),
+                  line(2, 10, 2, product=B, ship_complete=True)]}
     available = defaultdict(int, {A: 6, B: 0})
     grants = allocate_product(
         A, [whole[10][0], line(3, 11, 4), line(4, 12, 4)], available, lambda q: whole[q.order_id]
@@ -58,7 +61,9 @@ def test_ship_complete_order_is_served_whole_when_everything_fits():
     whole = [line(1, 10, 5, ship_complete=True), line(2, 10, 2, product=B, ship_complete=True)]
     available = {A: 6, B: 2}
     served_orders: set[int] = set()
-    grants = allocate_product(A, [whole[0], line(3, 11, 4)], available, lambda q: whole, served_orders)
+    grants = allocate_product(
+        A, [whole[0], line(3, 11, 4)], available, lambda q: whole, served_orders
+    )
     assert served(grants) == {1: 5, 2: 2, 3: 1}
     assert available == {A: 0, B: 0}
     assert served_orders == {10}
@@ -93,9 +98,13 @@ def test_empty_layers_are_passed_over():
 def test_back_to_back_goods_go_to_their_order_first_and_to_others_last():
     layers = [Layer(1, 2, D("1.00")), Layer(2, 2, D("7.00"), for_order_id=9),
               Layer(3, 2, D("5.00"), for_order_id=8)]
-    assert [t.layer_id for t in consume([Layer(**vars(x)) for x in layers], 3, order_id=9)] == [2, 1]
+    assert [
+        t.layer_id for t in consume([Layer(**vars(x)) for x in layers], 3, order_id=9)
+    ] == [2, 1]
     # another order: free stock first, then others' back-to-back goods, own order's never first
-    assert [t.layer_id for t in consume([Layer(**vars(x)) for x in layers], 5, order_id=7)] == [1, 2, 3]
+    assert [
+        t.layer_id for t in consume([Layer(**vars(x)) for x in layers], 5, order_id=7)
+    ] == [1, 2, 3]
     assert [t.layer_id for t in consume([Layer(**vars(x)) for x in layers], 3)] == [1, 2]
 
 

@@ -9,7 +9,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.errors import InvalidInput
-from app.money import document_tax, line_net, line_tax, parse_money, parse_percent, parse_qty, round_money
+from app.money import (
+    document_tax,
+    line_net,
+    line_tax,
+    parse_money,
+    parse_percent,
+    parse_qty,
+    round_money,
+)
 
 
 @pytest.mark.parametrize(
