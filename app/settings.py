@@ -131,14 +131,18 @@ SPECS: dict[str, SettingSpec] = {
         SettingSpec("shop_name", "My Shop", "Name on documents and the window title.", _text),
         SettingSpec("shop_address", "", "Address printed on documents.", _text),
         SettingSpec("shop_tax_id", "", "Tax / VAT id printed on documents.", _text),
-        SettingSpec("shop_logo", "", "Image file (PNG/JPEG) printed at the top of documents.", _text),
+        SettingSpec(
+            "shop_logo", "", "Image file (PNG/JPEG) printed at the top of documents.", _text
+        ),
         SettingSpec(
             "payment_terms_text",
             "",
             "Payment terms printed on invoices (empty: 'Payable within N days ...').",
             _text,
         ),
-        SettingSpec("currency", "EUR", "ISO currency code; amounts round to its minor unit.", _currency),
+        SettingSpec(
+            "currency", "EUR", "ISO currency code; amounts round to its minor unit.", _currency
+        ),
         SettingSpec("default_tax_rate", "19", "Tax rate (%) for new products.", _percent),
         SettingSpec(
             "tax_rates",
@@ -161,9 +165,12 @@ SPECS: dict[str, SettingSpec] = {
             _choice("line", "document"),
         ),
         SettingSpec("payment_terms_days", "30", "Days from invoice to due date.", _days),
-        SettingSpec("pending_age_days", "14", "A pending line older than this is an exception.", _days),
         SettingSpec(
-            "defective_age_days", "30", "Defective stock waiting longer than this is flagged.", _days
+            "pending_age_days", "14", "A pending line older than this is an exception.", _days
+        ),
+        SettingSpec(
+            "defective_age_days", "30", "Defective stock waiting longer than this is flagged.",
+            _days,
         ),
         SettingSpec(
             "overdue_grace_days", "0",

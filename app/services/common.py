@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 from app.errors import Conflict, DatabaseBusy, InvalidInput, NotFound, ShopError
 from app.settings import ShopSettings
 from app.settings import load as load_settings
-from db.session import Database
 from db.models import (
     Customer,
     DocSequence,
@@ -31,6 +30,7 @@ from db.models import (
     SalesOrder,
     Supplier,
 )
+from db.session import Database
 
 log = logging.getLogger(__name__)
 
@@ -81,10 +81,45 @@ class Changes:
     settings: bool = False
 
     def __or__(self, other: Changes) -> Changes:
-        return Changes(**{k: getattr(self, k) or getattr(other, k) for k in self.__dataclass_fields__})
+        return Changes(
+            **{k: getattr(self, k) or getattr(other, k) for k in self.__dataclass_fields__}
+        )
 
 
 EVERYTHING = Changes(True, True, True, True, True, True, True)
+
+
+class InList:
+    """A statement with an `IN (...)` list, built once per list length for short lists.
+
+    SQLAlchemy renders an expanding parameter (`bindparam(expanding=True)`) anew on every
+    execution: about 60 microseconds for a 3-id list (measured), on a statement the order
+    path runs four times per order. A list of at most SHORT values gets a statement of its
+    own length instead, compiled once and then found in the engine's compile cache; longer
+    lists (a big receipt) keep the expanding parameter, so at most SHORT variants exist.
+
+    `build(values)` returns the statement for `values`, the right side of `column.in_()`."""
+
+    SHORT = 8
+
+    def __init__(self, name: str, build: Callable[[Any], Any]) -> None:
+        self.name = name
+        self._build = build
+        self._expanding = build(bindparam(name, expanding=True))
+        self._short: dict[int, Any] = {}
+
+    def __call__(self, values: Sequence[Any], **params: Any) -> tuple[Any, dict[str, Any]]:
+        """The statement for these values and its parameters (with `params`)."""
+        count = len(values)
+        if count > self.SHORT:
+            return self._expanding, {self.name: list(values), **params}
+        stmt = self._short.get(count)
+        if stmt is None:
+            stmt = self._short[count] = self._build(
+                [bindparam(f"{self.name}_{i}") for i in range(count)]
+            )
+        names = [f"{self.name}_{i}" for i in range(count)]
+        return stmt, {**dict(zip(names, values, strict=True)), **params}
 
 
 _SEQ = DocSequence.__table__
@@ -125,15 +160,12 @@ def next_numbers(session: Session, kind: str, count: int, on: date) -> list[str]
     return _numbers(prefix, year, last, count)
 
 
-_BUMP_EACH = (
+_BUMP_EACH = InList("b_prefixes", lambda prefixes: (
     _SEQ.update()
-    .where(
-        _SEQ.c.prefix.in_(bindparam("b_prefixes", expanding=True)),
-        _SEQ.c.year == bindparam("b_year"),
-    )
+    .where(_SEQ.c.prefix.in_(prefixes), _SEQ.c.year == bindparam("b_year"))
     .values(last_value=_SEQ.c.last_value + bindparam("b_count"))
     .returning(_SEQ.c.prefix, _SEQ.c.last_value)
-)
+))
 
 
 def next_numbers_each(
@@ -148,8 +180,8 @@ def next_numbers_each(
         return [[] for _ in prefixes]
     year = on.year
     connection = conn(session)
-    params = {"b_prefixes": prefixes, "b_year": year, "b_count": count}
-    last = dict(connection.execute(_BUMP_EACH, params).tuples().all())
+    stmt, params = _BUMP_EACH(prefixes, b_year=year, b_count=count)
+    last = dict(connection.execute(stmt, params).tuples().all())
     for prefix in prefixes:
         if prefix not in last:
             _first_of_year(session, prefix, year)

@@ -22,7 +22,7 @@ from app.collector import collector_paused
 from app.domain.allocation import Grant, QueueLine, allocate_product
 from app.domain.fifo import Layer, LayersExhausted, Take, consume
 from app.money import document_tax, line_net, line_tax
-from app.services.common import conn, next_numbers_each
+from app.services.common import InList, conn, next_numbers_each
 from app.settings import ShopSettings
 from db.models import (
     Allocation,
@@ -109,6 +109,8 @@ class Bulk:
 
 def _processed(values: Sequence[Any], process: Any) -> list[Any]:
     """`process` applied to each value, once per distinct (type, value)."""
+    if len(values) == 1:  # a new order's delivery, invoice...: nothing to share
+        return [process(values[0])]
     keys = list(zip(map(type, values), values, strict=True))
     done = {key: process(key[1]) for key in set(keys)}
     return [done[key] for key in keys]
@@ -549,17 +551,17 @@ def _move_line_quantities(session: Session, items: list[tuple[int, int, int]]) -
     _BULK_MOVE_LINES.run(conn(session), items)
 
 
-_LOAD_LAYERS = (
+_LOAD_LAYERS = InList("ids", lambda ids: (
     select(CostLayer.id, CostLayer.product_id, CostLayer.qty_remaining, CostLayer.unit_cost,
            CostLayer.for_order_id)
     .where(
-        CostLayer.product_id.in_(bindparam("ids", expanding=True)),
+        CostLayer.product_id.in_(ids),
         CostLayer.location == bindparam("loc"),
         CostLayer.qty_remaining > 0,
     )
     .order_by(CostLayer.product_id, CostLayer.id)
     .with_for_update()
-)
+))
 
 
 def load_layers(
@@ -568,7 +570,7 @@ def load_layers(
     """Open FIFO layers of these products at a location, oldest first (locked)."""
     layers: dict[int, list[Layer]] = defaultdict(list)
     for part in chunks(sorted(set(product_ids))):
-        for r in conn(session).execute(_LOAD_LAYERS, {"ids": list(part), "loc": location}):
+        for r in conn(session).execute(*_LOAD_LAYERS(part, loc=location)):
             layers[r.product_id].append(Layer(r.id, r.qty_remaining, r.unit_cost, r.for_order_id))
     return layers
 
@@ -867,9 +869,9 @@ def _status_update():  # type: ignore[no-untyped-def]
         (allocated == pending, "open"),
         else_="pending",
     )
-    return order.update().where(order.c.id.in_(bindparam("ids", expanding=True))).values(
+    return InList("ids", lambda ids: order.update().where(order.c.id.in_(ids)).values(
         status=status
-    )
+    ))
 
 
 # Built once: the same rule as app.domain.states.order_status (the check compares them).
@@ -893,4 +895,4 @@ def refresh_status(session: Session, order_ids: Iterable[int]) -> None:
             # Lock first: an UPDATE that waited for another seat's lock on the order would
             # then compute the sums from its older snapshot, missing that seat's lines.
             connection.execute(_LOCK_ORDERS, {"ids": list(part)}).all()
-        connection.execute(_STATUS_UPDATE, {"ids": list(part)})
+        connection.execute(*_STATUS_UPDATE(part))

@@ -17,6 +17,7 @@ from app.errors import Conflict, InvalidInput, NotFound
 from app.money import document_tax, line_net, parse_money, parse_percent, parse_qty
 from app.services.common import (
     Changes,
+    InList,
     check_text,
     lock_order_products,
     next_numbers,
@@ -73,20 +74,20 @@ def check_date(value: date | None, what: str) -> date | None:
 _CUSTOMER = select(Customer.id, Customer.ship_complete).where(
     Customer.code == bindparam("code")
 )
-_PRODUCTS = (
+_PRODUCTS = InList("skus", lambda skus: (
     select(Product.id, Product.sku, Product.name, Product.unit_price, Product.tax_rate,
            Product.active, (Product.on_hand - Product.allocated).label("free"))
-    .where(Product.sku.in_(bindparam("skus", expanding=True)))
+    .where(Product.sku.in_(skus))
     .order_by(Product.id)
     .with_for_update()
-)
+))
 _INSERT_ORDER = insert(SalesOrder.__table__).returning(SalesOrder.__table__.c.id)
 _INSERT_LINES = insert(SalesOrderLine.__table__)
 
 
 def _products(session, skus: set[str]) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     """The order's products, locked in id order (no deadlock between two seats)."""
-    found = {r.sku: r for r in conn(session).execute(_PRODUCTS, {"skus": sorted(skus)})}
+    found = {r.sku: r for r in conn(session).execute(*_PRODUCTS(sorted(skus)))}
     missing = sorted(skus - set(found))
     if missing:
         raise NotFound(f"There is no product with SKU {', '.join(map(repr, missing))}.")
@@ -127,7 +128,8 @@ def create_order(
     order_day = order_date or at.date()
     if promised is not None and promised < order_day:
         raise InvalidInput(
-            f"The promised date {promised.isoformat()} is before the order date {order_day.isoformat()}."
+            f"The promised date {promised.isoformat()} is before the order date "
+            f"{order_day.isoformat()}."
         )
     with transaction(db) as (session, settings):
         cust = conn(session).execute(_CUSTOMER, {"code": customer}).first()
@@ -196,7 +198,9 @@ def create_order(
                 "invoices": outcome.invoices,
             },
         )
-    return OrderResult(number, status, outcome.served, outcome.deliveries, outcome.invoices, pending)
+    return OrderResult(
+        number, status, outcome.served, outcome.deliveries, outcome.invoices, pending
+    )
 
 
 def _status_and_pending(
@@ -268,7 +272,9 @@ def cancel_pending(db: Database, number: str, reason: str, sku: str | None = Non
                 session, settings, [p for p, q in released.items() if q], "retry", at=at
             )
         refresh_status(session, [order.id])
-        status = session.execute(select(SalesOrder.status).where(SalesOrder.id == order.id)).scalar_one()
+        status = session.execute(
+            select(SalesOrder.status).where(SalesOrder.id == order.id)
+        ).scalar_one()
         audit.record(
             session, None, "cancel_pending", number, None,
             {"cancelled": dict(cancelled), "reason": reason, "status": status},

@@ -1,0 +1,44 @@
+"""The order path's shortcuts give what the plain statements give: InList (an IN list per
+length) and reserve_ids_each (several tables' ids in one statement)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import bindparam, insert, select
+
+from app.services.common import InList
+from app.services.fulfilment import reserve_ids, reserve_ids_each
+from db.models import Delivery, DeliveryLine, Invoice, Supplier
+from db.session import Database
+
+SUPPLIER = Supplier.__table__
+
+
+def test_in_list_reads_what_an_expanding_parameter_reads(db: Database) -> None:
+    expanding = select(SUPPLIER.c.code).where(
+        SUPPLIER.c.code.in_(bindparam("codes", expanding=True))
+    ).order_by(SUPPLIER.c.code)
+    by_length = InList("codes", lambda codes: select(SUPPLIER.c.code).where(
+        SUPPLIER.c.code.in_(codes)).order_by(SUPPLIER.c.code))
+    codes = [f"S{n:02d}" for n in range(20)]
+    with db.write() as session:
+        connection = session.connection()
+        connection.execute(insert(SUPPLIER), [
+            {"code": c, "name": c, "created_at": datetime(2026, 1, 1)} for c in codes
+        ])
+        for count in (1, 2, 3, InList.SHORT, InList.SHORT + 1, 20):
+            wanted = codes[:count] + ["none"]
+            plain = connection.execute(expanding, {"codes": wanted}).scalars().all()
+            stmt, params = by_length(wanted)
+            assert connection.execute(stmt, params).scalars().all() == plain == codes[:count]
+        session.rollback()
+
+
+def test_reserve_ids_each_gives_what_one_reserve_ids_per_table_gives(db: Database) -> None:
+    tables = [Delivery.__table__, DeliveryLine.__table__, Invoice.__table__]
+    with db.write() as session:
+        one_by_one = [reserve_ids(session, t, n) for t, n in zip(tables, (2, 0, 3), strict=True)]
+        together = reserve_ids_each(session, list(zip(tables, (2, 0, 3), strict=True)))
+        session.rollback()
+    assert together == one_by_one == [[1, 2], [], [1, 2, 3]]
