@@ -15,9 +15,10 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, bindparam, case, func, insert, select, text
+from sqlalchemy import bindparam, case, func, insert, select, text
 from sqlalchemy.orm import Session
 
+from app.bulk import Bulk
 from app.collector import collector_paused
 from app.domain.allocation import Grant, QueueLine, allocate_product
 from app.domain.fifo import Layer, LayersExhausted, Take, consume
@@ -45,75 +46,6 @@ CHUNK = 500  # ids per IN (...) list: well below every database's parameter limi
 def chunks(values: Sequence[int], size: int = CHUNK) -> Iterator[Sequence[int]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
-
-
-class Bulk:
-    """One INSERT or UPDATE run for many rows by the driver's executemany, rows as tuples.
-
-    A Core executemany builds a parameter dict per row and calls each column's type processor
-    on every value (MoneyType: Decimal -> cents; on SQLite, dates -> text): for a receipt that
-    serves 10,000 lines that was most of its time. Here the statement is compiled once per
-    dialect, each processor runs once per distinct value of its column (a pass repeats its
-    timestamp, dates, prices and texts), and the driver receives exactly what Core would send
-    (tests/unit/test_bulk.py compares them).
-
-    `keys` name the row's values in order: column keys of an INSERT (each column with a
-    Python-side default must be among them), bind parameter names of an UPDATE."""
-
-    def __init__(self, stmt: Any, keys: Sequence[str]) -> None:
-        self.stmt = stmt
-        self.keys = tuple(keys)
-        self._compiled: dict[Any, tuple[str, list[int], list[Any], list[str] | None]] = {}
-
-    def _compile(self, dialect: Any) -> tuple[str, list[int], list[Any], list[str] | None]:
-        cache_key = (type(dialect), dialect.paramstyle)
-        found = self._compiled.get(cache_key)
-        if found is not None:
-            return found
-        column_keys = list(self.keys) if self.stmt.is_insert else None
-        compiled = self.stmt.compile(dialect=dialect, column_keys=column_keys)
-        if getattr(compiled, "insert_prefetch", None) or set(compiled.binds) != set(self.keys):
-            raise TypeError(
-                f"Bulk {self.keys}: the statement needs the values {sorted(compiled.binds)}"
-            )
-        processors = [
-            compiled.binds[key].type.dialect_impl(dialect).bind_processor(dialect)
-            for key in self.keys
-        ]
-        if dialect.positional:
-            order, names = [self.keys.index(name) for name in compiled.positiontup or ()], None
-        else:
-            escaped = compiled.escaped_bind_names
-            order, names = [], [escaped.get(key, key) for key in self.keys]
-        found = self._compiled[cache_key] = (compiled.string, order, processors, names)
-        return found
-
-    def run(self, connection: Connection, rows: Sequence[Sequence[Any]]) -> None:
-        if not rows:
-            return
-        sql, order, processors, names = self._compile(connection.dialect)
-        columns: list[Sequence[Any]] = list(zip(*rows, strict=True))
-        if len(columns) != len(self.keys):
-            raise ValueError(f"Bulk {self.keys}: rows of {len(columns)} values")
-        for i, process in enumerate(processors):
-            if process is not None:
-                columns[i] = _processed(columns[i], process)
-        params: list[Any]
-        if names is None:
-            params = list(zip(*(columns[i] for i in order), strict=True))
-        else:
-            rows_out = zip(*columns, strict=True)
-            params = [dict(zip(names, values, strict=True)) for values in rows_out]
-        connection.exec_driver_sql(sql, params)
-
-
-def _processed(values: Sequence[Any], process: Any) -> list[Any]:
-    """`process` applied to each value, once per distinct (type, value)."""
-    if len(values) == 1:  # a new order's delivery, invoice...: nothing to share
-        return [process(values[0])]
-    keys = list(zip(map(type, values), values, strict=True))
-    done = {key: process(key[1]) for key in set(keys)}
-    return [done[key] for key in keys]
 
 
 @dataclass(frozen=True)

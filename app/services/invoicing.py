@@ -10,6 +10,7 @@ from typing import NoReturn
 from sqlalchemy import Connection, bindparam, insert, select
 
 from app import audit
+from app.bulk import Bulk
 from app.errors import Conflict, NotFound
 from app.money import parse_money
 from app.services.common import (
@@ -50,7 +51,10 @@ _PAY = (
 _OPEN_INVOICE = select(_INVOICE.c.gross, _INVOICE.c.paid, _INVOICE.c.credited).where(
     _INVOICE.c.number == bindparam("number")
 )
-_INSERT_PAYMENT = insert(Payment.__table__)
+_INSERT_PAYMENT = Bulk(  # one row, without Core's primary-key handling (see app.bulk)
+    insert(Payment.__table__),
+    ("invoice_id", "amount", "paid_on", "method", "reference", "created_at"),
+)
 
 
 @retrying
@@ -75,10 +79,8 @@ def record_payment(
         invoice = connection.execute(_PAY, {"b_number": invoice_number, "b_amount": value}).first()
         if invoice is None:
             _refuse(connection, invoice_number, value)
-        connection.execute(
-            _INSERT_PAYMENT,
-            {"invoice_id": invoice.id, "amount": value, "paid_on": paid_on or at.date(),
-             "method": method, "reference": reference, "created_at": at},
+        _INSERT_PAYMENT.run(
+            connection, [(invoice.id, value, paid_on or at.date(), method, reference, at)]
         )
         paid = invoice.paid
         left = invoice.gross - paid - invoice.credited

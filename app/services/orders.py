@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select, update
 
 from app import audit
+from app.bulk import Bulk
 from app.domain.states import order_status
 from app.errors import Conflict, InvalidInput, NotFound
 from app.money import document_tax, line_net, parse_money, parse_percent, parse_qty
@@ -82,7 +83,12 @@ _PRODUCTS = InList("skus", lambda skus: (
     .with_for_update()
 ))
 _INSERT_ORDER = insert(SalesOrder.__table__).returning(SalesOrder.__table__.c.id)
-_INSERT_LINES = insert(SalesOrderLine.__table__)
+_LINE_KEYS = (
+    "line_no", "product_id", "description", "qty_ordered", "qty_delivered", "qty_pending",
+    "qty_cancelled", "qty_allocated", "qty_invoiced", "qty_returned", "unit_price", "discount",
+    "tax_rate", "net_amount", "due_date", "cancel_reason",
+)
+_INSERT_LINES = Bulk(insert(SalesOrderLine.__table__), ("order_id", *_LINE_KEYS))
 
 
 def _products(session, skus: set[str]) -> dict[str, Any]:  # type: ignore[no-untyped-def]
@@ -184,7 +190,9 @@ def create_order(
                 "created_at": at,
             },
         ).scalar_one()
-        conn(session).execute(_INSERT_LINES, [{**r, "order_id": order_id} for r in line_rows])
+        _INSERT_LINES.run(
+            conn(session), [(order_id, *(r[k] for k in _LINE_KEYS)) for r in line_rows]
+        )
         outcome = serve_pending(
             session, settings, {r["product_id"] for r in line_rows}, "order", at=at,
             only_order_id=order_id, free={p.id: p.free for p in products.values()},
