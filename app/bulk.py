@@ -26,7 +26,9 @@ class Bulk:
     (tests/unit/test_bulk.py compares them).
 
     `keys` name the row's values in order: column keys of an INSERT (each column with a
-    Python-side default must be among them), bind parameter names of an UPDATE."""
+    Python-side default must be among them), bind parameter names of an UPDATE.
+
+    `one` runs it for a single row and hands back its RETURNING row: a new id, a counter."""
 
     def __init__(self, stmt: Any, keys: Sequence[str]) -> None:
         self.stmt = stmt
@@ -48,6 +50,12 @@ class Bulk:
             compiled.binds[key].type.dialect_impl(dialect).bind_processor(dialect)
             for key in self.keys
         ]
+        # `one` hands back what the driver returns: only columns Core would not convert
+        returned = self.stmt.exported_columns if self.stmt._returning else ()
+        converted = [c.name for c in returned
+                     if c.type.dialect_impl(dialect).result_processor(dialect, None)]
+        if converted:
+            raise TypeError(f"Bulk {self.keys}: RETURNING {converted} needs conversion")
         if dialect.positional:
             order, names = [self.keys.index(name) for name in compiled.positiontup or ()], None
         else:
@@ -55,6 +63,18 @@ class Bulk:
             order, names = [], [escaped.get(key, key) for key in self.keys]
         found = self._compiled[cache_key] = (compiled.string, order, processors, names)
         return found
+
+    def one(self, connection: Connection, row: Sequence[Any]) -> Any:
+        """Run the statement for one row; its RETURNING row (None: no row matched)."""
+        sql, order, processors, names = self._compile(connection.dialect)
+        values = [v if process is None else process(v)
+                  for v, process in zip(row, processors, strict=True)]
+        params: Any
+        if names is None:
+            params = tuple(values[i] for i in order)
+        else:
+            params = dict(zip(names, values, strict=True))
+        return connection.exec_driver_sql(sql, params).first()
 
     def run(self, connection: Connection, rows: Sequence[Sequence[Any]]) -> None:
         if not rows:

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from app.bulk import Bulk
 from app.errors import Conflict, DatabaseBusy, InvalidInput, NotFound, ShopError
 from app.settings import ShopSettings
 from app.settings import load as load_settings
@@ -129,6 +130,8 @@ _BUMP = (
     .values(last_value=_SEQ.c.last_value + bindparam("b_count"))
     .returning(_SEQ.c.last_value)
 )
+# Bulk.one: a Core execute of this UPDATE ... RETURNING costs about twice as much
+_BUMP_ONE = Bulk(_BUMP, ("b_prefix", "b_year", "b_count"))
 
 
 def conn(session: Session) -> Connection:
@@ -151,13 +154,12 @@ def next_numbers(session: Session, kind: str, count: int, on: date) -> list[str]
     if count <= 0:
         return []
     prefix, year = PREFIX[kind], on.year
-    params = {"b_prefix": prefix, "b_year": year, "b_count": count}
     connection = conn(session)
-    last = connection.execute(_BUMP, params).scalar_one_or_none()
-    if last is None:
+    row = _BUMP_ONE.one(connection, (prefix, year, count))
+    if row is None:
         _first_of_year(session, prefix, year)
-        last = connection.execute(_BUMP, params).scalar_one()
-    return _numbers(prefix, year, last, count)
+        row = _BUMP_ONE.one(connection, (prefix, year, count))
+    return _numbers(prefix, year, row[0], count)
 
 
 _BUMP_EACH = InList("b_prefixes", lambda prefixes: (

@@ -221,7 +221,8 @@ def serve_pending(
 
     In "deliver" mode the granted quantities are delivered and invoiced at once; in "reserve"
     mode they are only allocated. Every grant is recorded in `allocation` with its reason.
-    `only_order_id`: serve that order's lines only (a new order). `free`: the free stock
+    `only_order_id`: serve that order's lines only (a new order; its creator then stores its
+    status, which it knows without reading the lines back). `free`: the free stock
     (on hand - allocated) of some of the products, just read and locked by the caller.
     """
     product_ids = sorted(set(product_ids))
@@ -276,7 +277,8 @@ def serve_pending(
          delivery_line_of.get(g.line_id), g.position, g.reason, at)
         for g in grants
     ])
-    refresh_status(session, outcome.orders)
+    if only_order_id is None:  # a new order's status is its creator's (create_order)
+        refresh_status(session, outcome.orders)
     return outcome
 
 

@@ -42,3 +42,43 @@ def test_reserve_ids_each_gives_what_one_reserve_ids_per_table_gives(db: Databas
         together = reserve_ids_each(session, list(zip(tables, (2, 0, 3), strict=True)))
         session.rollback()
     assert together == one_by_one == [[1, 2], [], [1, 2, 3]]
+
+
+def test_bulk_one_sends_what_core_sends_and_returns_the_row(db: Database) -> None:
+    from sqlalchemy import event
+
+    from app.bulk import Bulk
+
+    keys = ("code", "name", "address", "email", "created_at")
+    stmt = insert(SUPPLIER).returning(SUPPLIER.c.id)
+    sent: list[tuple[str, tuple[object, ...]]] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        sent.append((statement, tuple(parameters)))
+
+    event.listen(db.write_engine, "before_cursor_execute", capture)
+    try:
+        with db.write() as session:
+            connection = session.connection()
+            at = datetime(2026, 3, 2, 10, 0, 5)
+            core_id = connection.execute(
+                stmt, dict(zip(keys, ("A", "Ann", "", "", at), strict=True))
+            ).scalar_one()
+            bulk_id = Bulk(stmt, keys).one(connection, ("B", "Ann", "", "", at))[0]
+            session.rollback()
+    finally:
+        event.remove(db.write_engine, "before_cursor_execute", capture)
+    (core_sql, core_params), (bulk_sql, bulk_params) = sent[-2:]
+    assert bulk_sql == core_sql and bulk_params[1:] == core_params[1:]
+    assert (core_id, bulk_id) == (1, 2)
+
+
+def test_bulk_one_refuses_a_returned_column_core_would_convert(db: Database) -> None:
+    import pytest
+
+    from app.bulk import Bulk
+
+    keys = ("code", "name", "address", "email", "created_at")
+    bulk = Bulk(insert(SUPPLIER).returning(SUPPLIER.c.created_at), keys)
+    with db.write() as session, pytest.raises(TypeError, match="needs conversion"):
+        bulk.one(session.connection(), ("A", "Ann", "", "", datetime(2026, 1, 1)))
