@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, CursorResult
 
 
 class Bulk:
@@ -28,7 +28,8 @@ class Bulk:
     `keys` name the row's values in order: column keys of an INSERT (each column with a
     Python-side default must be among them), bind parameter names of an UPDATE.
 
-    `one` runs it for a single row and hands back its RETURNING row: a new id, a counter."""
+    `one` runs it for a single row and hands back its RETURNING row: a new id, a counter
+    (or a SELECT's first row, of such values)."""
 
     def __init__(self, stmt: Any, keys: Sequence[str]) -> None:
         self.stmt = stmt
@@ -51,7 +52,10 @@ class Bulk:
             for key in self.keys
         ]
         # `one` hands back what the driver returns: only columns Core would not convert
-        returned = self.stmt.exported_columns if self.stmt._returning else ()
+        if self.stmt.is_select:
+            returned = self.stmt.selected_columns
+        else:
+            returned = self.stmt.exported_columns if self.stmt._returning else ()
         converted = [c.name for c in returned
                      if c.type.dialect_impl(dialect).result_processor(dialect, None)]
         if converted:
@@ -64,8 +68,9 @@ class Bulk:
         found = self._compiled[cache_key] = (compiled.string, order, processors, names)
         return found
 
-    def one(self, connection: Connection, row: Sequence[Any]) -> Any:
-        """Run the statement for one row; its RETURNING row (None: no row matched)."""
+    def one(self, connection: Connection, row: Sequence[Any]) -> CursorResult[Any]:
+        """Run the statement for one row; its result (RETURNING rows), values as the driver
+        gives them."""
         sql, order, processors, names = self._compile(connection.dialect)
         values = [v if process is None else process(v)
                   for v, process in zip(row, processors, strict=True)]
@@ -74,7 +79,7 @@ class Bulk:
             params = tuple(values[i] for i in order)
         else:
             params = dict(zip(names, values, strict=True))
-        return connection.exec_driver_sql(sql, params).first()
+        return connection.exec_driver_sql(sql, params)
 
     def run(self, connection: Connection, rows: Sequence[Sequence[Any]]) -> None:
         if not rows:

@@ -579,12 +579,12 @@ def reserve_ids_each(session: Session, wanted: Sequence[tuple[Any, int]]) -> lis
         return result
     names = tuple(table.name for _, table, _ in asked)
     stmt = _MAX_IDS.get(names)
-    if stmt is None:
-        stmt = _MAX_IDS[names] = select(*(
-            select(func.coalesce(func.max(table.c.id), 0)).scalar_subquery()
+    if stmt is None:  # Bulk.one: plain integers back, without Core's result handling
+        stmt = _MAX_IDS[names] = Bulk(select(*(
+            select(func.coalesce(func.max(table.c.id), literal_column("0"))).scalar_subquery()
             for _, table, _ in asked
-        ))
-    tops = connection.execute(stmt).one()
+        )), ())
+    tops = stmt.one(connection, ()).one()
     for (i, _, count), top in zip(asked, tops, strict=True):
         result[i] = list(range(top + 1, top + 1 + count))
     return result

@@ -195,7 +195,7 @@ def create_order(
             net_total,
             net_total + tax_total,
             at,
-        ))[0]
+        )).scalar_one()
         _INSERT_LINES.run(
             conn(session), [(order_id, *(r[k] for k in _LINE_KEYS)) for r in line_rows]
         )

@@ -64,7 +64,7 @@ def test_bulk_one_sends_what_core_sends_and_returns_the_row(db: Database) -> Non
             core_id = connection.execute(
                 stmt, dict(zip(keys, ("A", "Ann", "", "", at), strict=True))
             ).scalar_one()
-            bulk_id = Bulk(stmt, keys).one(connection, ("B", "Ann", "", "", at))[0]
+            bulk_id = Bulk(stmt, keys).one(connection, ("B", "Ann", "", "", at)).scalar_one()
             session.rollback()
     finally:
         event.remove(db.write_engine, "before_cursor_execute", capture)
