@@ -35,6 +35,32 @@ class PendingRow:
     ship_complete: bool
 
 
+_new = object.__new__
+
+
+def _row(line_id: int, sku: str, product: str, position: int, order: str, customer: str,
+         due_date: date, order_date: date, qty_pending: int, qty_allocated: int,
+         waiting_days: int, expected_date: date | None, ship_complete: bool) -> PendingRow:
+    """PendingRow(...) without the frozen dataclass's thirteen guarded setattrs: the same row
+    (fields, equality, hash, repr) in a third of the time, and the queue can be 100,000."""
+    row = _new(PendingRow)
+    fields_ = row.__dict__  # filled as the generated __init__ would
+    fields_["line_id"] = line_id
+    fields_["sku"] = sku
+    fields_["product"] = product
+    fields_["position"] = position
+    fields_["order"] = order
+    fields_["customer"] = customer
+    fields_["due_date"] = due_date
+    fields_["order_date"] = order_date
+    fields_["qty_pending"] = qty_pending
+    fields_["qty_allocated"] = qty_allocated
+    fields_["waiting_days"] = waiting_days
+    fields_["expected_date"] = expected_date
+    fields_["ship_complete"] = ship_complete
+    return row
+
+
 def pending_queue(
     session: Session, sku: str | None = None, today: date | None = None
 ) -> list[PendingRow]:
@@ -106,7 +132,7 @@ def _pending_queue(session: Session, sku: str | None, today: date) -> list[Pendi
             if waiting is None:
                 waiting = waited[ordered] = (today - ordered).days
             append(
-                PendingRow(
+                _row(
                     line_id,
                     sku_,
                     name,

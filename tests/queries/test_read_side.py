@@ -1,16 +1,19 @@
-"""The read side's shortcuts give what the plain code would: exception rows made without the
-dataclass's __init__, losing orders summed in SQL, profit rows merged from per-component sums."""
+"""The read side's shortcuts give what the plain code would: exception and queue rows made
+without the dataclass's __init__, losing orders summed in SQL, report rows equal to rows made
+from Decimals."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, fields
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal as D
 
 import pytest
 from sqlalchemy import select
 
 from app.queries.exceptions import ExceptionRow, _row
+from app.queries.pending import PendingRow
+from app.queries.pending import _row as _pending_row
 from app.queries.profit import (
     COMPONENTS,
     DIMENSIONS,
@@ -33,6 +36,15 @@ def test_exception_rows_made_fast_equal_dataclass_rows() -> None:
     assert fast == plain and hash(fast) == hash(plain) and repr(fast) == repr(plain)
     assert asdict(fast) == asdict(plain)
     assert [f.name for f in fields(ExceptionRow)] == list(vars(fast))  # no field left out
+
+
+def test_pending_rows_made_fast_equal_dataclass_rows() -> None:
+    values = (7, "A", "Product A", 2, "SO-1", "ACME", date(2026, 3, 2), date(2026, 3, 1), 3, 1,
+              1, None, True)
+    fast, plain = _pending_row(*values), PendingRow(*values)
+    assert fast == plain and hash(fast) == hash(plain) and repr(fast) == repr(plain)
+    assert asdict(fast) == asdict(plain)
+    assert [f.name for f in fields(PendingRow)] == list(vars(fast))  # no field left out
 
 
 @pytest.fixture
