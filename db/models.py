@@ -625,12 +625,25 @@ Index("ix_invoice_order_net", Invoice.order_id, Invoice.net)
 Index("ix_delivery_line_delivery_cost", DeliveryLine.delivery_id, DeliveryLine.cost)
 Index("ix_invoice_line_product_net", InvoiceLine.product_id, InvoiceLine.net)
 Index("ix_delivery_line_product_cost", DeliveryLine.product_id, DeliveryLine.cost)
+# (revision 0005) with what "pending too long" shows, so it reads no pending line's row
 Index(
     "ix_sales_order_line_pending",
     SalesOrderLine.order_id,
     SalesOrderLine.qty_pending,
+    SalesOrderLine.product_id,
+    SalesOrderLine.unit_price,
+    SalesOrderLine.discount,
     sqlite_where=text("qty_pending > 0"),
     postgresql_where=text("qty_pending > 0"),
+)
+# (revision 0005) invoices with something open, by due date: overdue invoices and the open
+# ones to pay. A query uses it when it says exactly INVOICE_OPEN.
+INVOICE_OPEN = "gross > paid + credited"
+Index(
+    "ix_invoice_open_due",
+    Invoice.due_date,
+    sqlite_where=text(INVOICE_OPEN),
+    postgresql_where=text(INVOICE_OPEN),
 )
 Index(
     "ix_sales_order_line_not_invoiced",

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Connection, Executable, type_coerce
 
 from app.collector import collector_paused  # noqa: F401  (the read models' import)
+from db.models import Invoice
 
 CENT = Decimal("0.01")
 
@@ -17,6 +18,12 @@ CENT = Decimal("0.01")
 def cents(column: Any) -> Any:
     """The stored integer cents of a Money column, so SUM(qty * cost) stays exact in SQL."""
     return type_coerce(column, BigInteger)
+
+
+def invoice_open() -> Any:
+    """An invoice with something left to pay, said exactly as its partial index says it
+    (db.models.INVOICE_OPEN): SQLite and PostgreSQL use ix_invoice_open_due only then."""
+    return cents(Invoice.gross) > cents(Invoice.paid) + cents(Invoice.credited)
 
 
 def money_from_cents(value: Any) -> Decimal:

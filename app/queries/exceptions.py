@@ -19,6 +19,7 @@ from app.queries._sql import (
     collector_paused,
     day_reader,
     driver_rows,
+    invoice_open,
     money_from_cents,
 )
 from app.queries.profit import losing_orders_cents
@@ -196,7 +197,7 @@ def _exceptions(session: Session, today: date) -> list[ExceptionRow]:
         select(Invoice.number, Customer.name, Invoice.due_date, open_cents)
         .join(Customer, Customer.id == Invoice.customer_id)
         .where(Invoice.due_date < today - timedelta(days=settings.overdue_grace_days),
-               open_cents > 0)
+               invoice_open())
         .order_by(Invoice.due_date),
     ):
         due = day(due)

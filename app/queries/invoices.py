@@ -10,7 +10,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app.errors import NotFound
-from app.queries._sql import cents, like
+from app.queries._sql import invoice_open, like
 from db.models import Customer, Invoice, SalesOrder
 
 
@@ -52,7 +52,7 @@ def invoice_rows(
             )
         )
     if open_only:
-        where.append(cents(Invoice.gross) - cents(Invoice.paid) - cents(Invoice.credited) > 0)
+        where.append(invoice_open())
     return _rows(session, where, today or date.today(), limit)
 
 
