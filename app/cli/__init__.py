@@ -152,10 +152,13 @@ def open_db(args: argparse.Namespace, *, create: bool = False):  # type: ignore[
     """The shop named by --db / $SHOPDESK_DB / the default, brought to the current schema.
 
     Commands other than `init`/`demo` refuse to create a shop silently."""
-    from db.migrate import ensure_current
+    from db.migrate import ensure_current, upgrade_pending
     from db.session import Database, resolve_url
 
     database = Database(resolve_url(getattr(args, "db", None)))
+    if upgrade_pending(database):  # seconds on a large shop: say why nothing happens yet
+        print("shopdesk: updating the shop's file for this version (a backup is made first)…",
+              file=sys.stderr, flush=True)
     ensure_current(database, create=create)
     return database
 

@@ -127,3 +127,23 @@ def test_users_and_the_audit_trail(shop, capsys, tmp_path):
     assert code == 0 and (tmp_path / "audit.csv").read_text(encoding="utf-8").startswith(
         "id,at,user"
     )
+
+
+def test_an_older_shop_is_upgraded_with_a_word_on_stderr_and_clean_json(tmp_path, capsys):
+    """A shop saved by an older version: the command says on stderr that it updates the file
+    (seconds on a large shop), keeps stdout's JSON clean, and says it only once."""
+    from db.migrate import SCHEMA_HEAD, current_revision, upgrade
+    from db.session import Database
+
+    path = tmp_path / "old.sqlite"
+    old = Database("sqlite:///" + str(path))
+    upgrade(old, "0004")
+    old.dispose()
+    code, out, err = run(capsys, "--db", str(path), "--json", "customer", "list")
+    assert code == 0 and json.loads(out) == {"customers": []}
+    assert "updating the shop's file" in err
+    database = Database("sqlite:///" + str(path))
+    assert current_revision(database) == SCHEMA_HEAD
+    database.dispose()
+    code, out, err = run(capsys, "--db", str(path), "--json", "customer", "list")
+    assert code == 0 and err == ""
