@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import threading
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -28,6 +29,27 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if str(item.fspath).startswith(here):
             item.add_marker(pytest.mark.skip(reason=SKIP_REASON))
+
+
+def at_once(jobs: list[Callable[[], object]]) -> list[BaseException]:
+    """Run each job on a thread of its own, all released together (seats clicking at the same
+    moment); the exceptions they raised, none expected."""
+    gate = threading.Barrier(len(jobs))
+    errors: list[BaseException] = []
+
+    def seat(job: Callable[[], object]) -> None:
+        try:
+            gate.wait()
+            job()
+        except BaseException as exc:  # noqa: BLE001 - reported to the test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=seat, args=(job,)) for job in jobs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return errors
 
 
 def _admin_engine():  # type: ignore[no-untyped-def]

@@ -17,6 +17,7 @@ from app.services import LineInput
 from app.services.common import ConcurrentChange, next_numbers, retrying, transaction
 from db.models import CreditNote, Invoice, Product, SalesOrderLine
 from db.session import Database
+from tests.pg.conftest import at_once
 
 
 def _line(db: Database, order: str, sku: str) -> SalesOrderLine:
@@ -76,24 +77,14 @@ def test_order_to_cash_on_postgresql(pg_db: Database) -> None:
 
 def test_first_number_of_a_year_from_many_seats_at_once(pg_db: Database) -> None:
     seats, each = 8, 5
-    gate = threading.Barrier(seats)
     taken: list[str] = []
-    errors: list[BaseException] = []
 
     def seat() -> None:
-        try:
-            gate.wait()
-            for _ in range(each):
-                with pg_db.write() as session:
-                    taken.extend(next_numbers(session, "purchase", 2, date(2031, 6, 1)))
-        except BaseException as exc:  # noqa: BLE001
-            errors.append(exc)
+        for _ in range(each):
+            with pg_db.write() as session:
+                taken.extend(next_numbers(session, "purchase", 2, date(2031, 6, 1)))
 
-    threads = [threading.Thread(target=seat) for _ in range(seats)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = at_once([seat] * seats)
     assert errors == []
     assert sorted(taken) == [f"PO-2031-{n:05d}" for n in range(1, seats * each * 2 + 1)]
 
@@ -115,19 +106,8 @@ def test_a_deadlock_becomes_a_rerun_of_the_whole_use_case(pg_db: Database) -> No
         return first
 
     results: list[str] = []
-    errors: list[BaseException] = []
-
-    def seat(a: str, b: str) -> None:
-        try:
-            results.append(use_case(a, b))
-        except BaseException as exc:  # noqa: BLE001
-            errors.append(exc)
-
-    threads = [threading.Thread(target=seat, args=p) for p in (("DL1", "DL2"), ("DL2", "DL1"))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = at_once([lambda: results.append(use_case("DL1", "DL2")),
+                      lambda: results.append(use_case("DL2", "DL1"))])
     assert errors == [] and sorted(results) == ["DL1", "DL2"]
     assert len(runs) == 3  # one of the two was chosen as the deadlock victim and ran again
 
