@@ -107,19 +107,18 @@ class InList:
         self.name = name
         self._build = build
         self._expanding = build(bindparam(name, expanding=True))
-        self._short: dict[int, Any] = {}
+        self._short: dict[int, tuple[Any, list[str]]] = {}  # by length: statement, names
 
     def __call__(self, values: Sequence[Any], **params: Any) -> tuple[Any, dict[str, Any]]:
         """The statement for these values and its parameters (with `params`)."""
         count = len(values)
         if count > self.SHORT:
             return self._expanding, {self.name: list(values), **params}
-        stmt = self._short.get(count)
-        if stmt is None:
-            stmt = self._short[count] = self._build(
-                [bindparam(f"{self.name}_{i}") for i in range(count)]
-            )
-        names = [f"{self.name}_{i}" for i in range(count)]
+        found = self._short.get(count)
+        if found is None:
+            names = [f"{self.name}_{i}" for i in range(count)]
+            found = self._short[count] = (self._build([bindparam(n) for n in names]), names)
+        stmt, names = found
         return stmt, {**dict(zip(names, values, strict=True)), **params}
 
 
