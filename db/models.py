@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -51,6 +52,20 @@ def _sparse_index(table: str, column: str) -> Index:
     skip it. Lookups by `column = value` (or IN) still use it on SQLite and PostgreSQL."""
     where = text(f"{column} IS NOT NULL")
     return Index(f"ix_{table}_{column}", column, sqlite_where=where, postgresql_where=where)
+
+
+def _total() -> Any:
+    """A running money total kept by the database's own default at insert (0), so the
+    one-row INSERTs that write new rows need not name it."""
+    return mapped_column(MoneyType(), nullable=False, server_default=text("0"))
+
+
+# An order losing money so far, said exactly as its partial index says it (the queries use
+# it verbatim, or SQLite would not use the index).
+ORDER_LOSING = (
+    "invoiced_net - credited_net - delivered_cost + returned_cost - defective_loss"
+    " + recovered_cost < 0"
+)
 
 
 class Setting(Base):
@@ -141,6 +156,16 @@ class SalesOrder(Base):
     net_total: Mapped[Money]
     gross_total: Mapped[Money]
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # The order's profit so far, by component (revision 0006): sums of its documents, added
+    # in the same transaction as each document (app.services.order_totals) and compared with
+    # the documents by `shopdesk check`, so the profit by order, customer or project over all
+    # dates and the losing orders read 100,000 orders instead of every document line.
+    invoiced_net: Mapped[Decimal] = _total()  # its invoices, net
+    credited_net: Mapped[Decimal] = _total()  # its credit notes, net
+    delivered_cost: Mapped[Decimal] = _total()  # FIFO cost of its delivery lines
+    returned_cost: Mapped[Decimal] = _total()  # original cost of its returned goods
+    defective_loss: Mapped[Decimal] = _total()  # ... of which came back defective
+    recovered_cost: Mapped[Decimal] = _total()  # defective returns the supplier took back
     __table_args__ = (
         CheckConstraint(
             _in("status", ("open", "pending", "partial", "done", "cancelled")), name="status_known"
@@ -644,6 +669,13 @@ Index(
     Invoice.due_date,
     sqlite_where=text(INVOICE_OPEN),
     postgresql_where=text(INVOICE_OPEN),
+)
+# (revision 0006) the orders losing money so far: the exceptions list them from here
+Index(
+    "ix_sales_order_losing",
+    SalesOrder.id,
+    sqlite_where=text(ORDER_LOSING),
+    postgresql_where=text(ORDER_LOSING),
 )
 Index(
     "ix_sales_order_line_not_invoiced",

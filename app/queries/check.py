@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import BigInteger, func, select, text, type_coerce
 from sqlalchemy.orm import Session
 
 from app.domain.states import order_status
@@ -20,7 +20,7 @@ from app.money import document_tax
 from app.queries._sql import money_from_cents
 from app.services.common import PREFIX
 from app.settings import load as load_settings
-from db.models import CreditNote, CreditNoteLine, Invoice, InvoiceLine
+from db.models import CreditNote, CreditNoteLine, Invoice, InvoiceLine, SalesOrder
 from db.session import Database
 
 SHOWN = 5  # offenders named in a check's detail; `problems` counts them all
@@ -399,6 +399,34 @@ def check_numbers(session: Session) -> list[CheckResult]:
     return [_result("document numbers are gapless and unique", problems)]
 
 
+# -- each order's profit totals ---------------------------------------------------------------
+
+_TOTALS = ("invoiced_net", "credited_net", "delivered_cost", "returned_cost", "defective_loss",
+           "recovered_cost")
+
+
+def check_order_totals(session: Session) -> list[CheckResult]:
+    """The totals each order keeps (app.services.order_totals) equal the sums of its
+    documents, as the profit report over dates computes them."""
+    from app.queries.profit import document_order_sums
+
+    from_documents = document_order_sums(session)
+    nothing = [0] * len(_TOTALS)
+    order = SalesOrder.__table__
+    offenders = []
+    for order_id, number, *kept in session.execute(
+        select(order.c.id, order.c.number, *[type_coerce(order.c[n], BigInteger) for n in _TOTALS])
+        .order_by(order.c.id)
+    ).tuples():
+        expected = from_documents.pop(order_id, nothing)
+        if list(kept) != expected:
+            wrong = [f"{name} {_money(k)} should be {_money(e)}"
+                     for name, k, e in zip(_TOTALS, kept, expected, strict=True) if k != e]
+            offenders.append(f"{number}: {', '.join(wrong)}")
+    offenders += [f"documents of an unknown order {oid}" for oid in sorted(from_documents)]
+    return [_result("order profit totals follow their documents", offenders)]
+
+
 # -- all of them ---------------------------------------------------------------------------
 
 
@@ -414,6 +442,7 @@ def run_checks(db: Database, *, quick: bool = False) -> list[CheckResult]:
             lambda: check_stock(session),
             lambda: check_orders(session, settings.fulfilment_mode == "deliver"),
             lambda: check_documents(session),
+            lambda: check_order_totals(session),
             lambda: check_numbers(session),
         ]
         results: list[CheckResult] = []

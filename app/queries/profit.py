@@ -24,16 +24,15 @@ from sqlalchemy import (
     String,
     cast,
     func,
-    literal,
-    null,
     select,
-    union_all,
+    text,
 )
 from sqlalchemy.orm import Session
 
 from app.errors import InvalidInput
 from app.queries._sql import cents, collector_paused, driver_rows, money_from_cents
 from db.models import (
+    ORDER_LOSING,
     CostLayer,
     CreditNote,
     CreditNoteLine,
@@ -136,164 +135,6 @@ def _between(column: Any, date_from: date | None, date_to: date | None) -> list[
     if date_to is not None:
         where.append(column <= date_to)
     return where
-
-
-def _component(name: str, stmt_cols: dict[str, Any], value: Any) -> list[Any]:
-    """Columns of one UNION branch: the dimension columns, then one value per component."""
-    return [
-        *stmt_cols.values(),
-        *[(value if comp == name else literal(0)).label(comp) for comp in COMPONENTS],
-    ]
-
-
-def _branches(
-    line_level: bool,
-    date_from: date | None,
-    date_to: date | None,
-    order_ids: Sequence[int] | None,
-) -> list[Select[Any]]:
-    """One SELECT per component, each giving (order_id, product_id, day, components...)."""
-
-    def cols(order_id: Any, product_id: Any, day: Any) -> dict[str, Any]:
-        return {
-            "order_id": order_id.label("order_id"),
-            "product_id": (product_id if line_level else null()).label("product_id"),
-            "day": day.label("day"),
-        }
-
-    def limit(stmt: Select[Any], order_col: Any) -> Select[Any]:
-        if order_ids is not None:
-            stmt = stmt.where(order_col.in_(order_ids))
-        return stmt
-
-    branches: list[Select[Any]] = []
-    if line_level:
-        branches.append(
-            limit(
-                select(
-                    *_component(
-                        "revenue",
-                        cols(Invoice.order_id, InvoiceLine.product_id, Invoice.issue_date),
-                        cents(InvoiceLine.net),
-                    )
-                )
-                .join(Invoice, Invoice.id == InvoiceLine.invoice_id)
-                .where(*_between(Invoice.issue_date, date_from, date_to)),
-                Invoice.order_id,
-            )
-        )
-        branches.append(
-            limit(
-                select(
-                    *_component(
-                        "credits",
-                        cols(CreditNote.order_id, CreditNoteLine.product_id, CreditNote.issue_date),
-                        cents(CreditNoteLine.net),
-                    )
-                )
-                .join(CreditNote, CreditNote.id == CreditNoteLine.credit_note_id)
-                .where(*_between(CreditNote.issue_date, date_from, date_to)),
-                CreditNote.order_id,
-            )
-        )
-    else:
-        branches.append(
-            limit(
-                select(
-                    *_component(
-                        "revenue",
-                        cols(Invoice.order_id, null(), Invoice.issue_date),
-                        cents(Invoice.net),
-                    )
-                ).where(*_between(Invoice.issue_date, date_from, date_to)),
-                Invoice.order_id,
-            )
-        )
-        branches.append(
-            limit(
-                select(
-                    *_component(
-                        "credits",
-                        cols(CreditNote.order_id, null(), CreditNote.issue_date),
-                        cents(CreditNote.net),
-                    )
-                ).where(*_between(CreditNote.issue_date, date_from, date_to)),
-                CreditNote.order_id,
-            )
-        )
-    branches.append(
-        limit(
-            select(
-                *_component(
-                    "cogs",
-                    cols(Delivery.order_id, DeliveryLine.product_id, Delivery.delivery_date),
-                    cents(DeliveryLine.cost),
-                )
-            )
-            .join(Delivery, Delivery.id == DeliveryLine.delivery_id)
-            .where(*_between(Delivery.delivery_date, date_from, date_to)),
-            Delivery.order_id,
-        )
-    )
-    branches.append(
-        limit(
-            select(
-                *_component(
-                    "returned_cost",
-                    cols(
-                        CustomerReturn.order_id, ReturnLine.product_id, CustomerReturn.return_date
-                    ),
-                    cents(ReturnLine.cost),
-                )
-            )
-            .join(CustomerReturn, CustomerReturn.id == ReturnLine.return_id)
-            .where(*_between(CustomerReturn.return_date, date_from, date_to)),
-            CustomerReturn.order_id,
-        )
-    )
-    branches.append(
-        limit(
-            select(
-                *_component(
-                    "defective_loss",
-                    cols(
-                        CustomerReturn.order_id, ReturnLine.product_id, CustomerReturn.return_date
-                    ),
-                    cents(ReturnLine.cost),
-                )
-            )
-            .join(CustomerReturn, CustomerReturn.id == ReturnLine.return_id)
-            .where(
-                ReturnLine.condition == "defective",
-                *_between(CustomerReturn.return_date, date_from, date_to),
-            ),
-            CustomerReturn.order_id,
-        )
-    )
-    # Defective goods sent back to the supplier: their cost comes back to the order they
-    # were returned on (the layer remembers its return line).
-    branches.append(
-        limit(
-            select(
-                *_component(
-                    "recoveries",
-                    cols(CustomerReturn.order_id, ReturnLine.product_id, Disposal.disposal_date),
-                    LayerConsumption.qty * cents(LayerConsumption.unit_cost),
-                )
-            )
-            .join(DisposalLine, DisposalLine.id == LayerConsumption.disposal_line_id)
-            .join(Disposal, Disposal.id == DisposalLine.disposal_id)
-            .join(CostLayer, CostLayer.id == LayerConsumption.layer_id)
-            .join(ReturnLine, ReturnLine.id == CostLayer.return_line_id)
-            .join(CustomerReturn, CustomerReturn.id == ReturnLine.return_id)
-            .where(
-                Disposal.kind == "supplier_return",
-                *_between(Disposal.disposal_date, date_from, date_to),
-            ),
-            CustomerReturn.order_id,
-        )
-    )
-    return branches
 
 
 def _component_sums(
@@ -419,19 +260,32 @@ def _profit_cents(parts: Sequence[int]) -> int:
     return sum(map(operator.mul, _SIGNS, parts))
 
 
+# Each order's components as kept on the order (revision 0006, app.services.order_totals),
+# in COMPONENTS' order, integer cents: the reports over all dates read these.
+_STORED = tuple(cents(SalesOrder.__table__.c[name]) for name in (
+    "invoiced_net", "credited_net", "delivered_cost", "returned_cost", "defective_loss",
+    "recovered_cost"))
+# An order has documents once it has a delivery (every other document follows one), and
+# then its status is partial or done for good (a delivery is never undone).
+_DELIVERED = SalesOrder.status.in_(("partial", "done"))
+
+
 def losing_orders_cents(session: Session) -> list[tuple[int, int]]:
     """(profit in cents, order id) of every order whose profit so far is below zero, worst
-    first. The signed components are summed per order in SQL and only the few losing
-    orders come back: fetching every order's sums and merging them in Python took 0.43 s
-    against 0.34 s at 100,000 orders (each fetched row costs a step and a GIL hand-over)."""
-    signed = []
-    for index, stmt in _component_sums("order", None, None):
-        part = stmt.subquery()
-        signed.append(select(part.c.k, (part.c[COMPONENTS[index]] * _SIGNS[index]).label("v")))
-    parts = union_all(*signed).subquery()
-    profit = cast(func.sum(parts.c.v), BigInteger)  # PostgreSQL sums bigint as numeric
-    stmt = select(profit, parts.c.k).group_by(parts.c.k).having(func.sum(parts.c.v) < 0)
+    first, from the orders' own totals through their partial index (ix_sales_order_losing):
+    a few rows, not a sum over every document of the shop."""
+    profit = sum(
+        (column * sign for column, sign in zip(_STORED[1:], _SIGNS[1:], strict=True)),
+        _STORED[0],
+    )
+    stmt = select(profit, SalesOrder.id).where(text(ORDER_LOSING))
     return sorted(driver_rows(session.connection(), stmt))
+
+
+def document_order_sums(session: Session) -> dict[int, list[int]]:
+    """Per order, the six components summed from the documents themselves (integer cents):
+    what the orders' kept totals must equal (`shopdesk check`)."""
+    return _sums(session, "order")
 
 
 def _pairs(conn: Any, stmt: Select[Any]) -> dict[Any, Any]:
@@ -443,6 +297,8 @@ def _report_rows(
 ) -> list[tuple[str, str, list[int]]]:
     """(key, label, the six components in cents) per row, in the report's order."""
     conn = session.connection()
+    if by in ("order", "customer", "project") and date_from is None and date_to is None:
+        return _stored_rows(conn, by)
     if by == "order":
         sums = _sums(session, by, date_from, date_to)
         names = _pairs(conn, select(Customer.id, Customer.name))
@@ -476,6 +332,30 @@ def _report_rows(
                 for product_id, sku, name in products if product_id in sums]
     sums = _sums(session, by, date_from, date_to)  # month: "YYYY-MM" sorts as it reads
     return [(str(month), str(month), sums[month]) for month in sorted(sums)]
+
+
+def _stored_rows(conn: Any, by: str) -> list[tuple[str, str, list[int]]]:
+    """_report_rows over all dates by order, customer or project: from the orders' kept
+    totals (one scan of the orders instead of every document line); the same rows."""
+    if by == "order":
+        names = _pairs(conn, select(Customer.id, Customer.name))
+        orders = driver_rows(conn, select(SalesOrder.number, SalesOrder.customer_id, *_STORED)
+                             .where(_DELIVERED).order_by(SalesOrder.number))
+        return [(number, f"{number} · {names[customer_id]}", list(parts))
+                for number, customer_id, *parts in orders]
+    key = SalesOrder.customer_id if by == "customer" else SalesOrder.project_id
+    total = [cast(func.sum(column), BigInteger) for column in _STORED]  # bigint on PostgreSQL
+    sums = {k: list(parts) for k, *parts in driver_rows(
+        conn, select(key, *total).where(_DELIVERED).group_by(key))}
+    if by == "customer":
+        customers = driver_rows(
+            conn, select(Customer.id, Customer.code, Customer.name).order_by(Customer.code))
+        return [(code, name, sums[customer_id])
+                for customer_id, code, name in customers if customer_id in sums]
+    rows = [("", "(no project)", sums[None])] if None in sums else []
+    projects = driver_rows(conn, select(Project.id, Project.name).order_by(Project.name))
+    return rows + [(name, name, sums[project_id])
+                   for project_id, name in projects if project_id in sums]
 
 
 _CENT = Decimal("0.01")
@@ -516,12 +396,9 @@ def order_profit(session: Session, order_ids: Sequence[int]) -> dict[int, Profit
     """Profit of a page of orders (the Orders list's margin column), in one query."""
     if not order_ids:
         return {}
-    parts = union_all(*_branches(False, None, None, list(order_ids))).subquery()
-    stmt = select(parts.c.order_id, *[func.sum(parts.c[c]) for c in COMPONENTS]).group_by(
-        parts.c.order_id
-    )
+    stmt = select(SalesOrder.id, *_STORED).where(SalesOrder.id.in_(list(order_ids)), _DELIVERED)
     result = {}
-    for order_id, *values in session.execute(stmt).tuples():
+    for order_id, *values in driver_rows(session.connection(), stmt):
         parts_ = {comp: money_from_cents(v) for comp, v in zip(COMPONENTS, values, strict=True)}
         result[int(order_id)] = make_row(str(order_id), "", parts_)
     return result

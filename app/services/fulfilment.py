@@ -23,6 +23,7 @@ from app.collector import collector_paused
 from app.domain.allocation import Grant, QueueLine, allocate_product
 from app.domain.fifo import Layer, LayersExhausted, Take, consume
 from app.money import document_tax, line_net, line_tax
+from app.services import order_totals
 from app.services.common import InList, conn, next_numbers_each
 from app.settings import ShopSettings
 from db.models import (
@@ -753,6 +754,13 @@ def deliver_lines(
         )
     _INSERT_INVOICE.run(connection, invoice_rows)
     _INSERT_INVOICE_LINE.run(connection, invoice_line_rows)
+    cost_of: dict[int, Decimal] = defaultdict(Decimal)
+    for row, cost in zip(served_rows, line_costs, strict=True):
+        cost_of[row.order_id] += cost
+    order_totals.add_to_orders(session, [
+        (invoice[2], order_totals.delivered(invoice[9], cost_of[invoice[2]]))
+        for invoice in invoice_rows  # (id, number, order id, ..., net at 9, ...)
+    ])
 
     _move_line_quantities(
         session,

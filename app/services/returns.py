@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import BigInteger, func, insert, select, type_coerce, update
 from sqlalchemy.orm import Session
 
 from app import audit
 from app.errors import Conflict, InvalidInput
 from app.money import document_tax, line_net, line_tax, parse_qty
+from app.services import order_totals
 from app.services.common import (
     Changes,
     check_text,
@@ -39,6 +40,7 @@ from app.services.fulfilment import (
     serve_pending,
     take_from_layers,
 )
+from db.base import MoneyType
 from db.models import (
     CONDITIONS,
     CostLayer,
@@ -172,7 +174,7 @@ def create_return(
         else:
             _bump_products(session, per_product, defective=+1)
 
-        notes, credited = _credit_notes(
+        notes, credited, credited_net = _credit_notes(
             session, settings, order.id, order.customer_id, return_id,
             [
                 (line.id, qty, rl)
@@ -180,6 +182,9 @@ def create_return(
             ],
             at,
         )
+        order_totals.add_to_orders(session, [
+            (order.id, order_totals.returned(credited_net, total_cost, condition == "defective"))
+        ])
         served: list[ServedLine] = []
         if condition == "sellable":
             served = serve_pending(
@@ -231,8 +236,9 @@ def _credit_notes(
     return_id: int,
     returned: list[tuple[int, int, int]],  # order line, qty, return line
     at: datetime,
-) -> tuple[list[str], Decimal]:
-    """One credit note per invoice corrected; newest invoice lines are credited first."""
+) -> tuple[list[str], Decimal, Decimal]:
+    """One credit note per invoice corrected; newest invoice lines are credited first.
+    Gives the notes' numbers, their gross total and their net total."""
     per_invoice: dict[int, list[dict]] = defaultdict(list)  # type: ignore[type-arg]
     for order_line_id, qty, return_line_id in returned:
         credited_qty = (
@@ -270,7 +276,7 @@ def _credit_notes(
         .where(Customer.id == customer_id)
     ).one()
     printed = parties(customer, settings)  # the same for every note of this return
-    credited_total = Decimal(0)
+    credited_total = credited_net = Decimal(0)
     for number, invoice_id in zip(numbers, invoice_ids, strict=True):
         lines = per_invoice[invoice_id]
         net = sum((ln["net"] for ln in lines), Decimal(0))
@@ -288,8 +294,9 @@ def _credit_notes(
         assert invoice is not None
         invoice.credited = invoice.credited + net + tax
         credited_total += net + tax
+        credited_net += net
     session.flush()
-    return numbers, credited_total
+    return numbers, credited_total, credited_net
 
 
 @dataclass(frozen=True)
@@ -351,11 +358,33 @@ def dispose_defective(
               "cost": cost, "disposal_line_id": line.id, "created_at": at}],
         )
         _bump_products(session, {pid: quantity}, defective=-1)
+        if action == "supplier_return":
+            _recover_on_orders(session, line.id)
         audit.record(
             session, None, "dispose_defective", number, None,
             {"sku": sku, "qty": quantity, "action": action, "cost": cost, "recovered": recovered},
         )
     return DisposalResult(number, sku, quantity, action, cost, recovered)
+
+
+def _recover_on_orders(session: Session, disposal_line_id: int) -> None:
+    """The cost of defective goods sent back to the supplier comes back to the orders they
+    were returned on (a layer made by a return remembers its return line); shelf damage has
+    no order."""
+    per_order = session.execute(
+        select(CustomerReturn.order_id,  # qty x unit cost summed in cents, read as money
+               type_coerce(func.sum(LayerConsumption.qty
+                                    * type_coerce(LayerConsumption.unit_cost, BigInteger)),
+                           MoneyType()))
+        .join(CostLayer, CostLayer.id == LayerConsumption.layer_id)
+        .join(ReturnLine, ReturnLine.id == CostLayer.return_line_id)
+        .join(CustomerReturn, CustomerReturn.id == ReturnLine.return_id)
+        .where(LayerConsumption.disposal_line_id == disposal_line_id)
+        .group_by(CustomerReturn.order_id)
+    ).all()
+    order_totals.add_to_orders(session, [
+        (order_id, order_totals.recovered(cost)) for order_id, cost in per_order
+    ])
 
 
 @retrying

@@ -321,10 +321,12 @@ def bulk_load(db: Database, plan: Plan, first: int, last: int,
         served = {ln["id"] for ln in grants}
         pending_any = len(served) < len(lines)
         status = ("partial" if served else "pending") if pending_any else "done"
-        rows["sales_order"].append((
+        order_row = [
             oid, so_number, cust_id, projects[order.project] if order.project else None,
             on.isoformat(), order.promised.isoformat() if order.promised else None,
-            int(ship_complete), "", status, _cents(net_total), _cents(net_total + tax_total), at_s))
+            int(ship_complete), "", status, _cents(net_total), _cents(net_total + tax_total), at_s,
+            0, 0, 0, 0, 0, 0]  # the profit totals: its invoice's net and delivery's cost below
+        rows["sales_order"].append(order_row)
         for ln in lines:
             q = ln["qty"]
             done = q if ln["id"] in served else 0
@@ -367,6 +369,8 @@ def bulk_load(db: Database, plan: Plan, first: int, last: int,
                 ids["allocation"] += 1
                 on_hand_delta[pid] += q
             inv_net = sum((n for _, _, n, _ in inv_lines), Decimal(0))
+            order_row[12] = _cents(inv_net)  # invoiced_net
+            order_row[14] = sum(row[5] for row in rows["delivery_line"][-len(grants):])  # cost
             inv_tax = document_tax([(n, ln["tax"]) for ln, _, n, _ in inv_lines],
                                    settings.tax_rounding)
             days = settings.payment_terms_days if terms is None else terms
@@ -426,7 +430,9 @@ def bulk_load(db: Database, plan: Plan, first: int, last: int,
 
 _COLUMNS = {  # the loader's rows, in this column order (a new column must be taught here)
     "sales_order": ["id", "number", "customer_id", "project_id", "order_date", "promised_date",
-                    "ship_complete", "note", "status", "net_total", "gross_total", "created_at"],
+                    "ship_complete", "note", "status", "net_total", "gross_total", "created_at",
+                    "invoiced_net", "credited_net", "delivered_cost", "returned_cost",
+                    "defective_loss", "recovered_cost"],
     "sales_order_line": ["id", "order_id", "line_no", "product_id", "description", "qty_ordered",
                          "qty_delivered", "qty_pending", "qty_cancelled", "qty_allocated",
                          "qty_invoiced", "qty_returned", "unit_price", "discount", "tax_rate",

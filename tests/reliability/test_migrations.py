@@ -225,3 +225,37 @@ def test_the_schema_head_constant_is_the_scripts_head() -> None:
     from db.migrate import SCHEMA_HEAD, head_revision
 
     assert SCHEMA_HEAD == head_revision()
+
+
+def test_order_profit_totals_are_backfilled_from_the_documents(tmp_path):
+    """Revision 0006 adds the orders' profit totals and fills them from the documents: a shop
+    taken back to 0005 (the totals dropped) and upgraded again has the very totals the
+    services kept, for every component (a supplier return's recovery included)."""
+    from alembic import command
+
+    from db.migrate import alembic_config
+
+    path = tmp_path / "totals.sqlite"
+    _rich_shop(path)
+    database = Database("sqlite:///" + str(path))
+    services.receive_stock(database, "A", 4, "0.95")  # 2 still wait on SO-2, then 2 more
+    order = services.create_order(database, "ACME", [LineInput("A", 2)]).number
+    services.create_return(database, order, {"A": 2}, condition="defective", reason="faulty")
+    services.dispose_defective(database, "A", 2, "supplier_return", supplier="SUP")
+    database.dispose()
+    kept = _dump(path, ["sales_order"])["sales_order"]
+    assert {row[-1] for row in kept} != {0}  # some recovery was kept
+
+    database = Database("sqlite:///" + str(path))
+    config = alembic_config(database.url)
+    with database.write_engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0005")
+    assert current_revision(database) == "0005"
+    conn = sqlite3.connect(path)
+    columns = [r[1] for r in conn.execute("PRAGMA table_info(sales_order)")]
+    conn.close()
+    assert "invoiced_net" not in columns
+    upgrade(database)
+    database.dispose()
+    assert _dump(path, ["sales_order"])["sales_order"] == kept

@@ -22,8 +22,9 @@ from app.queries.profit import (
     reconciliation,
     totals_match,
 )
+from app import services
 from app.services import LineInput
-from db.models import SalesOrder
+from db.models import Delivery, SalesOrder
 from tests.scenarios.conftest import TODAY
 
 
@@ -92,3 +93,33 @@ def test_the_queue_comes_in_sku_order_with_places_per_product(story) -> None:  #
         assert queue[0].ship_complete is False and queue[0].product == "Product A"
         assert pending_queue(s, "Z", today=TODAY) == queue[2:]
         assert pending_queue(s, "NOPE", today=TODAY) == []
+
+
+def test_reports_from_the_orders_kept_totals_equal_reports_from_the_documents(story) -> None:  # type: ignore[no-untyped-def]
+    """Over all dates, profit by order, customer and project reads each order's kept totals;
+    limited to dates (here: a range holding every document) it sums the documents. Same rows,
+    including an order whose documents sum to nothing (a free line of goods that cost 0)."""
+    shop, good, losing = story
+    shop.product("F", price="5.00")
+    shop.receive("F", 2, cost="0.00")
+    free = services.create_order(shop.db, "BOLT", [LineInput("F", 1, discount="100")],
+                                 project="Roof").number
+    shop.give_back(losing, "sellable", A=1)  # a sellable return: credit, cost back, no loss
+    everything = (date(2000, 1, 1), date(2100, 1, 1))
+    with shop.db.read() as s:
+        for by in ("order", "customer", "project"):
+            kept = profit_report(s, by)
+            documents = profit_report(s, by, *everything)
+            assert [asdict(r) for r in kept.rows] == [asdict(r) for r in documents.rows], by
+            assert asdict(kept.totals) == asdict(documents.totals)
+            assert totals_match(kept, reconciliation(s))
+        rows = {r.key: r for r in profit_report(s, "order").rows}
+        delivered = set(s.execute(select(SalesOrder.number).join(
+            Delivery, Delivery.order_id == SalesOrder.id)).scalars())
+        assert {good, losing, free} < delivered  # (the return served a waiting order too)
+        assert set(rows) == delivered  # orders with documents, none without
+        assert (rows[free].revenue, rows[free].cogs, rows[free].profit) == (D(0), D(0), D(0))
+        ids = dict(s.execute(select(SalesOrder.number, SalesOrder.id)).tuples().all())
+        margins = order_profit(s, list(ids.values()))  # the Orders list's column
+        assert {number for number, oid in ids.items() if oid in margins} == set(rows)
+        assert all(asdict(margins[ids[k]])["profit"] == r.profit for k, r in rows.items())

@@ -30,6 +30,7 @@ NOTES = "credit note totals equal their lines"
 PAID = "invoices' paid and credited equal payments and credit notes"
 NUMBERS = "document numbers are gapless and unique"
 REFERENCES = "every reference points to a record"
+TOTALS = "order profit totals follow their documents"
 INTEGRITY = "database file is sound"  # SQLite's integrity_check also re-tests CHECK constraints
 
 
@@ -97,7 +98,14 @@ DAMAGE = {
     "a consumption too big": (["UPDATE layer_consumption SET qty = qty + 1 WHERE id ="
                                " (SELECT MIN(id) FROM layer_consumption)"], {CONSUMED, COST}),
     "reserved without a line": ([f"UPDATE product SET allocated = 1 WHERE id = {A}"], {ALLOCATED}),
-    "a delivery cost changed": (["UPDATE delivery_line SET cost = cost + 1 WHERE id = 1"], {COST}),
+    "a delivery cost changed": (["UPDATE delivery_line SET cost = cost + 1 WHERE id = 1"],
+                                {COST, TOTALS}),
+    "an order's kept total off": (["UPDATE sales_order SET returned_cost = returned_cost + 1"
+                                   " WHERE number = 'SO-2026-00001'"], {TOTALS}),
+    "an invoice's net changed": (
+        ["PRAGMA ignore_check_constraints = ON",
+         f"UPDATE invoice SET net = net + 1 WHERE id = {INV.format('INV-2026-00001')}"],
+        {INVOICES, TOTALS, INTEGRITY}),
     "a line claims more delivered": (
         ["UPDATE sales_order_line SET qty_delivered = qty_delivered + 1,"
          " qty_ordered = qty_ordered + 1 WHERE id = 1"], {LINES}),
@@ -158,3 +166,19 @@ def test_the_detail_names_the_record(healthy, tmp_path):
         db.dispose()
     assert ledger.problems == 1
     assert ledger.detail == "A: counters say 6 sellable / 0 defective, moves say 4 / 0"
+
+
+def test_the_order_totals_detail_names_the_order_and_figure(healthy, tmp_path):
+    path = tmp_path / "named.sqlite"
+    shutil.copyfile(healthy, path)
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("UPDATE sales_order SET credited_net = credited_net + 250"
+                 " WHERE number = 'SO-2026-00002'")
+    conn.close()
+    db = Database("sqlite:///" + str(path))
+    try:
+        [totals] = [r for r in run_checks(db) if r.name == TOTALS]
+    finally:
+        db.dispose()
+    assert totals.problems == 1
+    assert totals.detail == "SO-2026-00002: credited_net 12.50 should be 10.00"
