@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.states import order_status
 from app.money import document_tax
-from app.queries._sql import money_from_cents
+from app.queries._sql import driver_rows, money_from_cents
 from app.services.common import PREFIX
 from app.settings import load as load_settings
 from db.models import CreditNote, CreditNoteLine, Invoice, InvoiceLine, SalesOrder
@@ -414,12 +414,12 @@ def check_order_totals(session: Session) -> list[CheckResult]:
     nothing = [0] * len(_TOTALS)
     order = SalesOrder.__table__
     offenders = []
-    for order_id, number, *kept in session.execute(
+    for order_id, number, *kept in driver_rows(session.connection(), (
         select(order.c.id, order.c.number, *[type_coerce(order.c[n], BigInteger) for n in _TOTALS])
         .order_by(order.c.id)
-    ).tuples():
+    )):
         expected = from_documents.pop(order_id, nothing)
-        if list(kept) != expected:
+        if kept != expected:
             wrong = [f"{name} {_money(k)} should be {_money(e)}"
                      for name, k, e in zip(_TOTALS, kept, expected, strict=True) if k != e]
             offenders.append(f"{number}: {', '.join(wrong)}")
