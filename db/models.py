@@ -214,12 +214,16 @@ class SalesOrderLine(Base):
         CheckConstraint("discount >= 0 AND discount <= 10000", name="discount_range"),
         CheckConstraint("tax_rate >= 0 AND tax_rate <= 10000", name="tax_rate_range"),
         # The pending queue: a product's unserved lines in service order, one index range scan.
+        # It also holds the two quantities (revision 0007), so listing the queue reads no
+        # line row; their changes rewrite the entry anyway (they decide the WHERE).
         Index(
             "ix_sales_order_line_queue",
             "product_id",
             "due_date",
             "order_id",
             "id",
+            "qty_pending",
+            "qty_allocated",
             sqlite_where=text("qty_pending > qty_allocated"),
             postgresql_where=text("qty_pending > qty_allocated"),
         ),
