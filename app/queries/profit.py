@@ -149,7 +149,11 @@ def _component_sums(
 
     def key(order_col: Any, product_col: Any, day_col: Any) -> Any:
         if by == "product":
-            return product_col
+            # Limited to dates, grouped by `product_id + 0`: SQLite would otherwise walk the
+            # lines in their product index's order (to group without sorting) and fetch each
+            # line's header at random to test its date; from the dated headers to their lines
+            # it is 0.69 -> 0.08 s for a year's invoices at 100,000 orders.
+            return product_col + 0 if filtered else product_col
         if month:
             return func.substr(func.cast(day_col, String()), 1, 7)
         return order_col

@@ -323,6 +323,17 @@ def reads(db: Any) -> dict[str, Any]:
 
     for by in ("order", "customer", "project", "product", "month"):
         q(f"profit_by_{by}", lambda s, by=by: profit_report(s, by).rows)
+    # as the Profit tab's "This year": limited to dates, the reports sum the documents
+    with db.read() as session:
+        from sqlalchemy import func, select
+
+        from db.models import SalesOrder
+
+        last = session.execute(select(func.max(SalesOrder.order_date))).scalar()
+    year_start = last.replace(month=1, day=1)
+    for by in ("order", "customer", "project", "product", "month"):
+        q(f"profit_by_{by}_this_year",
+          lambda s, by=by: profit_report(s, by, year_start, last).rows)
     q("exceptions", lambda s: exceptions(s))
     q("pending_queue", lambda s: pending_queue(s))
     q("pending_queue_one_sku", lambda s: pending_queue(s, short_sku(SHORT)))

@@ -97,7 +97,8 @@ def test_the_queue_comes_in_sku_order_with_places_per_product(story) -> None:  #
 
 def test_reports_from_the_orders_kept_totals_equal_reports_from_the_documents(story) -> None:  # type: ignore[no-untyped-def]
     """Over all dates, profit by order, customer and project reads each order's kept totals;
-    limited to dates (here: a range holding every document) it sums the documents. Same rows,
+    limited to dates (here: a range holding every document) it sums the documents, by product
+    through another plan (`product_id + 0`). Same rows,
     including an order whose documents sum to nothing (a free line of goods that cost 0)."""
     shop, good, losing = story
     shop.product("F", price="5.00")
@@ -107,7 +108,7 @@ def test_reports_from_the_orders_kept_totals_equal_reports_from_the_documents(st
     shop.give_back(losing, "sellable", A=1)  # a sellable return: credit, cost back, no loss
     everything = (date(2000, 1, 1), date(2100, 1, 1))
     with shop.db.read() as s:
-        for by in ("order", "customer", "project"):
+        for by in DIMENSIONS:  # product and month: over all dates and limited, both summed
             kept = profit_report(s, by)
             documents = profit_report(s, by, *everything)
             assert [asdict(r) for r in kept.rows] == [asdict(r) for r in documents.rows], by
