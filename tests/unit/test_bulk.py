@@ -123,3 +123,21 @@ def test_a_pass_leaves_a_collector_paused_by_its_caller_paused() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize("values", [
+    [D("1.50"), D("2"), D("1.5"), D("2"), D("1.50")],  # one type: equal values, one call
+    [D(1), 1, True, D(1), 1, D("0.5")],  # equal across types: each type processed apart
+])
+def test_processed_runs_each_distinct_value_once_and_keeps_the_order(values: list[Any]) -> None:
+    from app.bulk import _processed
+
+    calls: list[Any] = []
+
+    def process(value: Any) -> str:  # as the column types': by type and value (1.5 == 1.50)
+        calls.append(value)
+        return f"{type(value).__name__}:{int(value * 100)}"
+
+    assert _processed(values, process) == [process(v) for v in values]
+    distinct = {(type(v), v) for v in values}
+    assert len(calls) == len(distinct) + len(values)  # the pass's calls, then the check's
