@@ -46,3 +46,30 @@ def test_a_long_queue_with_ship_complete_orders_is_served_in_a_few_statements(sh
     assert shop.invoices(acme[-1])[0].gross == D("35.70")
     # The 30 ship-complete orders' lines are read together, not one query per order.
     assert sent["SELECT"] < 30, sent
+
+
+def test_sqlite_reads_the_blocked_ship_complete_orders_of_a_receipt_once(shop, db: Database):
+    """Their lines name a product the pass has not locked yet: PostgreSQL locks it and reads
+    the lines again (another seat may have served them meanwhile); SQLite's single writer
+    makes that second read pointless, and the orders stay blocked all the same."""
+    shop.product("A", price="10.00")
+    shop.product("B", price="20.00")
+    shop.customer("SLOW", ship_complete=True)
+    slow = [shop.order("SLOW", A=1, B=1) for _ in range(10)]
+
+    whole_order_reads = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if "ORDER BY sales_order_line.order_id, sales_order_line.id" in statement:
+            whole_order_reads.append(statement)
+
+    event.listen(db.write_engine, "before_cursor_execute", count)
+    try:
+        result = shop.receive("A", 10)
+        assert len(whole_order_reads) == 1
+        assert result.invoices == [] and all(shop.status(n) == "pending" for n in slow)
+        result = shop.receive("B", 10)
+        assert len(whole_order_reads) == 2
+    finally:
+        event.remove(db.write_engine, "before_cursor_execute", count)
+    assert len(result.invoices) == 10 and all(shop.status(n) == "done" for n in slow)
