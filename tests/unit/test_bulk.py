@@ -71,6 +71,42 @@ def test_bulk_insert_sends_what_core_sends(db: Database, sent: list[tuple[str, A
     )
 
 
+def test_bulk_insert_of_many_rows_writes_what_core_writes_in_fewer_statements(
+    db: Database, sent: list[tuple[str, Any]]
+) -> None:
+    """SQLite: full multi-row VALUES statements, the rest by executemany; the same rows, ids
+    and values as a Core executemany."""
+    from app.bulk import SQLITE_VALUES_PER_STATEMENT
+
+    per = SQLITE_VALUES_PER_STATEMENT // len(KEYS)
+    rows = [row for k in range(per) for row in invoice_rows(1 + 5 * k)][: 2 * per + 3]
+
+    def written(insert_rows: Any) -> list[Any]:
+        with db.write() as session:
+            connection = session.connection()
+            connection.execute(text("PRAGMA defer_foreign_keys=ON"))  # no parents; rolled back
+            insert_rows(connection)
+            found = connection.execute(text("SELECT * FROM invoice ORDER BY id")).all()
+            session.rollback()
+        return found
+
+    by_core = written(lambda c: c.execute(
+        insert(INVOICE), [dict(zip(KEYS, row, strict=True)) for row in rows]
+    ))
+    by_bulk = written(lambda c: Bulk(insert(INVOICE), KEYS).run(c, rows))
+    assert len(by_core) == len(rows)
+    assert by_bulk == by_core
+    (core_sql, core_params), *bulk = sent
+    # two statements of `per` rows each, then one executemany of the last 3 rows
+    assert [len(params) for _, params in bulk] == [1, 1, 3]
+    group = core_sql.rpartition(" VALUES ")[2]  # "(?, ?, ...)"
+    assert bulk[0][0] == bulk[1][0] == core_sql + (", " + group) * (per - 1)
+    assert bulk[2][0] == core_sql
+    assert [v for _, params in bulk for p in params for v in p] == [
+        v for p in core_params for v in p
+    ]
+
+
 def test_bulk_update_sends_what_core_sends(db: Database, sent: list[tuple[str, Any]]) -> None:
     line = SalesOrderLine.__table__
     stmt = (
