@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import bindparam, case, func, insert, literal_column, select, text
 from sqlalchemy.orm import Session
 
-from app.bulk import Bulk
+from app.bulk import Bulk, _processed
 from app.collector import collector_paused
 from app.domain.allocation import Grant, QueueLine, allocate_product
 from app.domain.fifo import Layer, LayersExhausted, Take, consume
@@ -425,13 +425,41 @@ def _lines(
 
 
 def _load_lines(session: Session, line_ids: Sequence[int]) -> dict[int, _Line]:
-    """The order lines to serve, with what invoicing needs, locked (PostgreSQL)."""
-    result = {}
-    make = _Line._make
+    """The order lines to serve, with what invoicing needs, locked (PostgreSQL).
+
+    The rows are taken from the driver's cursor as it returns them, and each column Core
+    would convert (price, discount, tax rate: stored integers to Decimal) is converted once
+    per distinct value, as Bulk does for writes: Core's per-row conversion was about half of
+    reading a big receipt's 10,588 lines (measured: ~100 -> ~50 ms)."""
+    connection = conn(session)
+    converters = _line_converters(connection.dialect)
+    result: dict[int, _Line] = {}
     for part in chunks(sorted(line_ids)):
-        rows = conn(session).execute(_LOAD_LINES, {"ids": list(part)}).tuples().all()
-        result.update((row[0], make(row)) for row in rows)
+        found = connection.execute(_LOAD_LINES, {"ids": list(part)})
+        rows = found.cursor.fetchall()
+        found.close()
+        if not rows:
+            continue
+        columns: list[Sequence[Any]] = list(zip(*rows, strict=True))
+        for i, process in converters:
+            columns[i] = _processed(columns[i], process)
+        result.update((line.id, line) for line in map(_Line._make, zip(*columns, strict=True)))
     return result
+
+
+_LINE_CONVERTERS: dict[type, list[tuple[int, Any]]] = {}
+
+
+def _line_converters(dialect: Any) -> list[tuple[int, Any]]:
+    """(column index, Core's result processor) of _LOAD_LINES's columns that have one."""
+    found = _LINE_CONVERTERS.get(type(dialect))
+    if found is None:
+        found = _LINE_CONVERTERS[type(dialect)] = [
+            (i, process)
+            for i, column in enumerate(_LOAD_LINES.selected_columns)
+            if (process := column.type.dialect_impl(dialect).result_processor(dialect, None))
+        ]
+    return found
 
 
 _PRODUCT = Product.__table__
