@@ -1,4 +1,5 @@
-"""Bulk: one prebuilt INSERT or UPDATE run by the driver's executemany, rows as tuples.
+"""Bulk: one prebuilt INSERT or UPDATE run by the driver's executemany, rows as tuples
+(on SQLite, a big INSERT as multi-row VALUES statements).
 
 Shared by the fulfilment pass (thousands of rows) and the one-row writes every use case
 makes (its audit row, a payment): a Core `execute` of a one-row INSERT costs about three
@@ -36,7 +37,7 @@ class Bulk:
     on every value (MoneyType: Decimal -> cents; on SQLite, dates -> text): for a receipt that
     serves 10,000 lines that was most of its time. Here the statement is compiled once per
     dialect, each processor runs once per distinct value of its column (a pass repeats its
-    timestamp, dates, prices and texts), and the driver receives exactly what Core would send
+    timestamp, dates, prices and texts), and the driver receives the values Core would send
     (tests/unit/test_bulk.py compares them).
 
     `keys` name the row's values in order: column keys of an INSERT (each column with a
@@ -48,10 +49,10 @@ class Bulk:
     On SQLite an INSERT of many rows sends them as multi-row VALUES statements (as many rows
     as SQLITE_VALUES_PER_STATEMENT allows), the last few by executemany: SQLite runs each
     statement's setup once per execution, and an executemany executes once per row. For the
-    10,588 lines of a big receipt that setup was about a third of the inserts' time: opening a
-    cursor on the table and each index, and rebuilding the lookup table of every CHECK
-    `x IN (...)` list of more than two values (stock_move has three). The same rows, in the
-    same order, get the same ids."""
+    10,588 lines of a big receipt that setup was a third of SQLite's instructions for the
+    pass's writes (callgrind): opening a cursor on the table and each index, and rebuilding
+    the lookup table of every CHECK `x IN (...)` list of more than two values (stock_move has
+    three). The same rows, in the same order, get the same ids."""
 
     def __init__(self, stmt: Any, keys: Sequence[str]) -> None:
         self.stmt = stmt
