@@ -76,9 +76,10 @@ def test_bulk_insert_of_many_rows_writes_what_core_writes_in_fewer_statements(
 ) -> None:
     """SQLite: full multi-row VALUES statements, the rest by executemany; the same rows, ids
     and values as a Core executemany."""
-    from app.bulk import SQLITE_VALUES_PER_STATEMENT
+    from app.bulk import sqlite_values_per_statement
 
-    per = SQLITE_VALUES_PER_STATEMENT // len(KEYS)
+    per = sqlite_values_per_statement(db.write_engine.dialect) // len(KEYS)
+    assert per > 1
     rows = [row for k in range(per) for row in invoice_rows(1 + 5 * k)][: 2 * per + 3]
 
     def written(insert_rows: Any) -> list[Any]:
