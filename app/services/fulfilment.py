@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import bindparam, case, func, insert, literal_column, select, text
 from sqlalchemy.orm import Session
 
-from app.bulk import Bulk
+from app.bulk import Bulk, _processed
 from app.collector import collector_paused
 from app.domain.allocation import Grant, QueueLine, allocate_product
 from app.domain.fifo import Layer, LayersExhausted, Take, consume
@@ -159,6 +159,10 @@ class _WholeOrders:
     def __init__(self, session: Session, available: _Available) -> None:
         self._session = session
         self._available = available
+        # SQLite: the pass holds the only write lock (BEGIN IMMEDIATE), so no other seat can
+        # serve these lines between two reads: a second read would return the same rows
+        # (it was most of the whole-order reads of a demo's small receipts)
+        self._rereads = session.get_bind().dialect.name != "sqlite"
         self._loaded: dict[int, list[QueueLine]] = {}
         self._upcoming: dict[int, str] = {}  # ship-complete orders seen, not loaded: number
 
@@ -186,7 +190,7 @@ class _WholeOrders:
 
     def _load(self, numbers: dict[int, str]) -> None:
         rows = self._read(numbers)
-        if any(r.product_id not in self._available for r in rows):
+        if self._rereads and any(r.product_id not in self._available for r in rows):
             # Lock the other products first, then read the lines again: another seat may
             # have served them between the read and the lock (PostgreSQL).
             self._available.load(r.product_id for r in rows)
@@ -422,13 +426,41 @@ def _lines(
 
 
 def _load_lines(session: Session, line_ids: Sequence[int]) -> dict[int, _Line]:
-    """The order lines to serve, with what invoicing needs, locked (PostgreSQL)."""
-    result = {}
-    make = _Line._make
+    """The order lines to serve, with what invoicing needs, locked (PostgreSQL).
+
+    The rows are taken from the driver's cursor as it returns them, and each column Core
+    would convert (price, discount, tax rate: stored integers to Decimal) is converted once
+    per distinct value, as Bulk does for writes: Core's per-row conversion was about half of
+    reading a big receipt's 10,588 lines (measured: ~100 -> ~50 ms)."""
+    connection = conn(session)
+    converters = _line_converters(connection.dialect)
+    result: dict[int, _Line] = {}
     for part in chunks(sorted(line_ids)):
-        rows = conn(session).execute(_LOAD_LINES, {"ids": list(part)}).tuples()
-        result.update((row[0], make(row)) for row in rows)
+        found = connection.execute(_LOAD_LINES, {"ids": list(part)})
+        rows = found.cursor.fetchall()
+        found.close()
+        if not rows:
+            continue
+        columns: list[Sequence[Any]] = list(zip(*rows, strict=True))
+        for i, process in converters:
+            columns[i] = _processed(columns[i], process)
+        result.update((line.id, line) for line in map(_Line._make, zip(*columns, strict=True)))
     return result
+
+
+_LINE_CONVERTERS: dict[type, list[tuple[int, Any]]] = {}
+
+
+def _line_converters(dialect: Any) -> list[tuple[int, Any]]:
+    """(column index, Core's result processor) of _LOAD_LINES's columns that have one."""
+    found = _LINE_CONVERTERS.get(type(dialect))
+    if found is None:
+        found = _LINE_CONVERTERS[type(dialect)] = [
+            (i, process)
+            for i, column in enumerate(_LOAD_LINES.selected_columns)
+            if (process := column.type.dialect_impl(dialect).result_processor(dialect, None))
+        ]
+    return found
 
 
 _PRODUCT = Product.__table__
@@ -671,7 +703,14 @@ def deliver_lines(
         by_order[row.order_id].append(row)
     order_ids = list(by_order)
     count = len(order_ids)
-    party_of = {oid: party_values(rows[0], settings) for oid, rows in by_order.items()}
+    party_of = {}  # order -> its parties, built once per customer (a receipt: 300 for 9,000)
+    of_customer: dict[int, tuple[str, ...]] = {}
+    for oid, rows in by_order.items():
+        first = rows[0]
+        party = of_customer.get(first.customer_id)
+        if party is None:
+            party = of_customer[first.customer_id] = party_values(first, settings)
+        party_of[oid] = party
 
     # one UPDATE ... RETURNING for both sequences (a delivery always gets its invoice)
     delivery_numbers, invoice_numbers = next_numbers_each(
@@ -688,59 +727,47 @@ def deliver_lines(
         for delivery_id, number, oid in zip(delivery_ids, delivery_numbers, order_ids, strict=True)
     ])
 
-    # Delivery lines, in order of delivery: the cost of each is frozen from its FIFO takes.
-    layers = load_layers(session, {row.product_id for row in lines.values()}, "sellable")
-    touched_layers: set[int] = set()
-    served_rows: list[Any] = []
-    line_takes: list[list[Take]] = []
-    line_costs: list[Decimal] = []
-    for oid in order_ids:
-        for row in by_order[oid]:
-            takes = take_from_layers(layers, row.product_id, qty_of[row.id], oid, "delivery")
-            touched_layers.update(t.layer_id for t in takes)
-            served_rows.append(row)
-            line_takes.append(takes)
-            line_costs.append(
-                takes[0].cost if len(takes) == 1 else sum((t.cost for t in takes), Decimal(0))
-            )
-    delivery_of = dict(zip(order_ids, delivery_ids, strict=True))
-    _INSERT_DELIVERY_LINE.run(connection, [
-        (dl_id, delivery_of[row.order_id], row.id, row.product_id, qty_of[row.id], cost)
-        for dl_id, row, cost in zip(delivery_line_ids, served_rows, line_costs, strict=True)
-    ])
-    save_layers(session, layers, touched_layers)
-    _INSERT_CONSUMPTION.run(connection, [
-        (t.layer_id, t.qty, t.unit_cost, 0, dl_id)
-        for dl_id, takes in zip(delivery_line_ids, line_takes, strict=True)
-        for t in takes
-    ])
-    _INSERT_MOVE.run(connection, [
-        (row.product_id, "delivery", "sellable", "customer", qty_of[row.id], cost, dl_id, at)
-        for dl_id, row, cost in zip(delivery_line_ids, served_rows, line_costs, strict=True)
-    ])
-
+    # Every other row of the pass in one walk over the lines, order by order: delivery lines
+    # (their cost frozen from the FIFO takes), layer consumptions, stock moves, invoice lines
+    # and invoices. Each table's rows keep the order (and so the ids) of one pass per table.
     # Invoices: amounts rounded per line; the tax total follows the shop's rounding mode.
     # The money rules are pure, and a pass repeats their inputs (same price, quantity,
     # discount): each distinct input is computed once.
     net_of = lru_cache(maxsize=None)(line_net)
     tax_of = lru_cache(maxsize=None)(line_tax)
     document_tax_of = lru_cache(maxsize=None)(document_tax)
+    layers = load_layers(session, {row.product_id for row in lines.values()}, "sellable")
+    touched_layers: set[int] = set()
+    delivery_line_rows = []
+    consumption_rows = []
+    move_rows = []
     invoice_rows = []
     invoice_line_rows = []
-    dl_ids = iter(delivery_line_ids)  # served_rows are in order, grouped by order
+    delivery_line_of: dict[int, int] = {}  # order line -> delivery line
+    dl_ids = iter(delivery_line_ids)  # one per line, in this walk's order
     zero = Decimal(0)
-    for invoice_id, number, delivery_id, oid in zip(
-        invoice_ids, invoice_numbers, delivery_ids, order_ids, strict=True
+    for oid, delivery_id, invoice_id, number in zip(
+        order_ids, delivery_ids, invoice_ids, invoice_numbers, strict=True
     ):
         rows = by_order[oid]
         amounts = []
         for row in rows:
-            net = net_of(qty_of[row.id], row.unit_price, row.discount)
+            line_id, product_id, qty = row.id, row.product_id, qty_of[row.id]
+            dl_id = delivery_line_of[line_id] = next(dl_ids)
+            takes = take_from_layers(layers, product_id, qty, oid, "delivery")
+            for t in takes:
+                touched_layers.add(t.layer_id)
+                consumption_rows.append((t.layer_id, t.qty, t.unit_cost, 0, dl_id))
+            cost = takes[0].cost if len(takes) == 1 else sum((t.cost for t in takes), zero)
+            delivery_line_rows.append((dl_id, delivery_id, line_id, product_id, qty, cost))
+            move_rows.append(
+                (product_id, "delivery", "sellable", "customer", qty, cost, dl_id, at)
+            )
+            net = net_of(qty, row.unit_price, row.discount)
             amounts.append((net, row.tax_rate))
             invoice_line_rows.append(
-                (invoice_id, row.id, next(dl_ids), row.product_id, row.description,
-                 qty_of[row.id], row.unit_price, row.discount, row.tax_rate, net,
-                 tax_of(net, row.tax_rate))
+                (invoice_id, line_id, dl_id, product_id, row.description, qty, row.unit_price,
+                 row.discount, row.tax_rate, net, tax_of(net, row.tax_rate))
             )
         net_total = amounts[0][0] if len(amounts) == 1 else sum((n for n, _ in amounts), zero)
         tax_total = document_tax_of(tuple(amounts), settings.tax_rounding)
@@ -752,6 +779,10 @@ def deliver_lines(
              on + timedelta(days=terms), settings.currency, settings.tax_rounding,
              net_total, tax_total, net_total + tax_total, zero, zero, at, *party_of[oid])
         )
+    _INSERT_DELIVERY_LINE.run(connection, delivery_line_rows)
+    save_layers(session, layers, touched_layers)
+    _INSERT_CONSUMPTION.run(connection, consumption_rows)
+    _INSERT_MOVE.run(connection, move_rows)
     _INSERT_INVOICE.run(connection, invoice_rows)
     _INSERT_INVOICE_LINE.run(connection, invoice_line_rows)
     cost_of: dict[int, Decimal] = defaultdict(Decimal)
@@ -777,19 +808,12 @@ def deliver_lines(
         deliveries=delivery_numbers,
         invoices=invoice_numbers,
         orders=set(order_ids),
-        delivery_line_of={
-            row.id: dl_id for row, dl_id in zip(served_rows, delivery_line_ids, strict=True)
-        },
+        delivery_line_of=delivery_line_of,
     )
-    outcome.served = [
-        ServedLine(
-            lines[lid].order_number,
-            lines[lid].sku,
-            q,
-            *number_of[lines[lid].order_id],
-        )
-        for lid, q in qty_of.items()
-    ]
+    served = outcome.served
+    for lid, q in qty_of.items():
+        row = lines[lid]
+        served.append(ServedLine(row.order_number, row.sku, q, *number_of[row.order_id]))
     session.expire_all()
     return outcome
 
@@ -798,21 +822,21 @@ def _status_update():  # type: ignore[no-untyped-def]
     line = SalesOrderLine.__table__
     order = SalesOrder.__table__
 
-    def total(column):  # type: ignore[no-untyped-def]
-        return (
-            select(func.coalesce(func.sum(column), 0))
-            .where(line.c.order_id == order.c.id)
-            .scalar_subquery()
-        )
-
     pending, delivered, allocated = (
-        total(line.c.qty_pending), total(line.c.qty_delivered), total(line.c.qty_allocated)
+        func.coalesce(func.sum(column), 0)
+        for column in (line.c.qty_pending, line.c.qty_delivered, line.c.qty_allocated)
     )
-    status = case(
-        (pending == 0, case((delivered > 0, "done"), else_="cancelled")),
-        (delivered > 0, "partial"),
-        (allocated == pending, "open"),
-        else_="pending",
+    # One subquery per order that sums its lines once: a subquery per sum in the CASE was
+    # run once per use, up to five times (measured on 9,346 orders: 78 -> 66 ms).
+    status = (
+        select(case(
+            (pending == 0, case((delivered > 0, "done"), else_="cancelled")),
+            (delivered > 0, "partial"),
+            (allocated == pending, "open"),
+            else_="pending",
+        ))
+        .where(line.c.order_id == order.c.id)
+        .scalar_subquery()
     )
     return InList("ids", lambda ids: order.update().where(order.c.id.in_(ids)).values(
         status=status

@@ -71,6 +71,43 @@ def test_bulk_insert_sends_what_core_sends(db: Database, sent: list[tuple[str, A
     )
 
 
+def test_bulk_insert_of_many_rows_writes_what_core_writes_in_fewer_statements(
+    db: Database, sent: list[tuple[str, Any]]
+) -> None:
+    """SQLite: full multi-row VALUES statements, the rest by executemany; the same rows, ids
+    and values as a Core executemany."""
+    from app.bulk import sqlite_values_per_statement
+
+    per = sqlite_values_per_statement(db.write_engine.dialect) // len(KEYS)
+    assert per > 1
+    rows = [row for k in range(per) for row in invoice_rows(1 + 5 * k)][: 2 * per + 3]
+
+    def written(insert_rows: Any) -> list[Any]:
+        with db.write() as session:
+            connection = session.connection()
+            connection.execute(text("PRAGMA defer_foreign_keys=ON"))  # no parents; rolled back
+            insert_rows(connection)
+            found = connection.execute(text("SELECT * FROM invoice ORDER BY id")).all()
+            session.rollback()
+        return found
+
+    by_core = written(lambda c: c.execute(
+        insert(INVOICE), [dict(zip(KEYS, row, strict=True)) for row in rows]
+    ))
+    by_bulk = written(lambda c: Bulk(insert(INVOICE), KEYS).run(c, rows))
+    assert len(by_core) == len(rows)
+    assert by_bulk == by_core
+    (core_sql, core_params), *bulk = sent
+    # two statements of `per` rows each, then one executemany of the last 3 rows
+    assert [len(params) for _, params in bulk] == [1, 1, 3]
+    group = core_sql.rpartition(" VALUES ")[2]  # "(?, ?, ...)"
+    assert bulk[0][0] == bulk[1][0] == core_sql + (", " + group) * (per - 1)
+    assert bulk[2][0] == core_sql
+    assert [v for _, params in bulk for p in params for v in p] == [
+        v for p in core_params for v in p
+    ]
+
+
 def test_bulk_update_sends_what_core_sends(db: Database, sent: list[tuple[str, Any]]) -> None:
     line = SalesOrderLine.__table__
     stmt = (
@@ -123,3 +160,21 @@ def test_a_pass_leaves_a_collector_paused_by_its_caller_paused() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize("values", [
+    [D("1.50"), D("2"), D("1.5"), D("2"), D("1.50")],  # one type: equal values, one call
+    [D(1), 1, True, D(1), 1, D("0.5")],  # equal across types: each type processed apart
+])
+def test_processed_runs_each_distinct_value_once_and_keeps_the_order(values: list[Any]) -> None:
+    from app.bulk import _processed
+
+    calls: list[Any] = []
+
+    def process(value: Any) -> str:  # as the column types': by type and value (1.5 == 1.50)
+        calls.append(value)
+        return f"{type(value).__name__}:{int(value * 100)}"
+
+    assert _processed(values, process) == [process(v) for v in values]
+    distinct = {(type(v), v) for v in values}
+    assert len(calls) == len(distinct) + len(values)  # the pass's calls, then the check's

@@ -130,3 +130,19 @@ def test_short_layers_are_a_broken_ledger():
 )
 def test_order_status_comes_from_the_quantities(delivered, pending, allocated, status):
     assert order_status(delivered, pending, allocated) == status
+
+
+@pytest.mark.parametrize(("remaining", "qty"), [(5, 1), (5, 5), (0, 1), (3, 5), (5, 0)])
+def test_one_layer_is_taken_as_any_number_of_layers_would_be(remaining: int, qty: int) -> None:
+    """consume's shortcut for a single layer: the same takes, remainders and refusals as the
+    general path, which an empty layer in front of it forces."""
+    def run(layers: list[Layer]) -> tuple[object, list[int]]:
+        try:
+            takes: object = consume(layers, qty, order_id=7)
+        except LayersExhausted as exc:
+            takes = str(exc)
+        return takes, [lay.remaining for lay in layers if lay.id == 1]
+
+    assert run([Layer(1, remaining, D("2.50"))]) == run(
+        [Layer(0, 0, D("9.99")), Layer(1, remaining, D("2.50"))]
+    )
