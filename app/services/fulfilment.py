@@ -744,6 +744,7 @@ def deliver_lines(
     invoice_rows = []
     invoice_line_rows = []
     delivery_line_of: dict[int, int] = {}  # order line -> delivery line
+    totals = []  # (order, its invoice's net and delivery's cost): the order's profit so far
     dl_ids = iter(delivery_line_ids)  # one per line, in this walk's order
     zero = Decimal(0)
     for oid, delivery_id, invoice_id, number in zip(
@@ -751,6 +752,7 @@ def deliver_lines(
     ):
         rows = by_order[oid]
         amounts = []
+        order_cost = zero
         for row in rows:
             line_id, product_id, qty = row.id, row.product_id, qty_of[row.id]
             dl_id = delivery_line_of[line_id] = next(dl_ids)
@@ -759,6 +761,7 @@ def deliver_lines(
                 touched_layers.add(t.layer_id)
                 consumption_rows.append((t.layer_id, t.qty, t.unit_cost, 0, dl_id))
             cost = takes[0].cost if len(takes) == 1 else sum((t.cost for t in takes), zero)
+            order_cost += cost
             delivery_line_rows.append((dl_id, delivery_id, line_id, product_id, qty, cost))
             move_rows.append(
                 (product_id, "delivery", "sellable", "customer", qty, cost, dl_id, at)
@@ -779,19 +782,14 @@ def deliver_lines(
              on + timedelta(days=terms), settings.currency, settings.tax_rounding,
              net_total, tax_total, net_total + tax_total, zero, zero, at, *party_of[oid])
         )
+        totals.append((oid, order_totals.delivered(net_total, order_cost)))
     _INSERT_DELIVERY_LINE.run(connection, delivery_line_rows)
     save_layers(session, layers, touched_layers)
     _INSERT_CONSUMPTION.run(connection, consumption_rows)
     _INSERT_MOVE.run(connection, move_rows)
     _INSERT_INVOICE.run(connection, invoice_rows)
     _INSERT_INVOICE_LINE.run(connection, invoice_line_rows)
-    cost_of: dict[int, Decimal] = defaultdict(Decimal)
-    for row, cost in zip(served_rows, line_costs, strict=True):
-        cost_of[row.order_id] += cost
-    order_totals.add_to_orders(session, [
-        (invoice[2], order_totals.delivered(invoice[9], cost_of[invoice[2]]))
-        for invoice in invoice_rows  # (id, number, order id, ..., net at 9, ...)
-    ])
+    order_totals.add_to_orders(session, totals)
 
     _move_line_quantities(
         session,
