@@ -9,6 +9,7 @@ Reads use a second engine with a plain (deferred) BEGIN: in WAL mode they never 
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -55,13 +56,20 @@ def _sqlite_engine(
         dbapi_conn.isolation_level = None  # we send BEGIN ourselves
         cursor = dbapi_conn.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         if not building():
+            cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=FULL")
         elif immediate:  # the builder (see Database.building); a reader leaves the mode alone
-            cursor.execute("PRAGMA journal_mode=MEMORY")
+            cursor.execute("PRAGMA busy_timeout=0")
+            try:
+                cursor.execute("PRAGMA journal_mode=MEMORY")
+            except sqlite3.OperationalError:  # the file is open elsewhere after all: stay WAL
+                pass
+            cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             cursor.execute("PRAGMA synchronous=OFF")
+        else:
+            cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.close()
 
     begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"

@@ -107,6 +107,22 @@ def test_building_keeps_the_journal_in_memory_only_inside(db: Database) -> None:
     assert names == ["before", "kept"]
 
 
+def test_building_a_file_open_elsewhere_stays_in_wal_mode(db: Database) -> None:
+    with db.write() as session:
+        session.execute(text("INSERT INTO project (name) VALUES ('before')"))
+    other = sqlite3.connect(db.path)  # another connection keeps the file in WAL mode
+    try:
+        other.execute("SELECT count(*) FROM project").fetchall()
+        with db.building():
+            with db.write() as session:
+                assert session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+                assert session.execute(text("PRAGMA synchronous")).scalar() == 0
+                session.execute(text("INSERT INTO project (name) VALUES ('kept')"))
+        assert other.execute("SELECT count(*) FROM project").fetchone() == (2,)
+    finally:
+        other.close()
+
+
 def test_a_failed_build_leaves_its_own_error_and_synchronous_full(db: Database) -> None:
     with pytest.raises(KeyError, match="stopped"), db.building():
         raise KeyError("stopped")
