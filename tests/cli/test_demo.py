@@ -128,3 +128,41 @@ def test_a_failed_build_leaves_its_own_error_and_synchronous_full(db: Database) 
         raise KeyError("stopped")
     with db.write() as session:
         assert session.execute(text("PRAGMA synchronous")).scalar() == 2
+
+
+def test_the_buyers_shelf_read_is_the_stock_overview_and_the_queue(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The demo's buyer reads only what it uses; every time, that must be what the stock
+    overview and the pending queue (less what is reserved) say."""
+    from sqlalchemy import func, select
+
+    from app import demo
+    from app.queries.stock import stock_overview
+    from db.migrate import ensure_current
+    from db.models import Product, SalesOrderLine
+
+    ensure_current(db, create=True)
+    shelf, compared = demo._shelf, []
+
+    def checked(database: Database):  # type: ignore[no-untyped-def]
+        rows = shelf(database)
+        with database.read() as session:
+            need = dict(session.execute(
+                select(Product.sku,
+                       func.sum(SalesOrderLine.qty_pending - SalesOrderLine.qty_allocated))
+                .join(Product, Product.id == SalesOrderLine.product_id)
+                .where(SalesOrderLine.qty_pending > SalesOrderLine.qty_allocated)
+                .group_by(Product.sku)
+            ).tuples().all())
+            expected = [
+                (r.sku, r.on_hand, r.available, r.incoming, r.reorder_level, need.get(r.sku, 0))
+                for r in stock_overview(session)
+            ]
+        assert rows == expected
+        compared.append(sum(row[5] for row in rows))
+        return rows
+
+    monkeypatch.setattr(demo, "_shelf", checked)
+    demo.build_demo(db, orders=150, seed=4)
+    assert len(compared) >= 10 and any(compared)  # the queue was not always empty
