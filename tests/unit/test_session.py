@@ -37,3 +37,29 @@ def test_a_write_while_another_writer_holds_the_file_is_busy(
             assert session.execute(text("SELECT x FROM t")).scalars().all() == [2]
     finally:
         db.dispose()
+
+
+def test_the_statements_of_a_demo_build_fit_the_drivers_statement_cache(db: Database) -> None:
+    """Every connection keeps STATEMENT_CACHE prepared statements, well more than a demo build
+    runs, so none is parsed and planned again. The driver's default keeps 128; a build runs
+    ~120 distinct statements at 300 orders, ~210 at 1,000, ~370 at 20,000 (IN lists of each
+    length are statements of their own)."""
+    from sqlalchemy import event
+
+    from app.demo import build_demo
+    from db.migrate import ensure_current
+
+    ensure_current(db, create=True)
+    db.dispose()
+    opened: list[dict[str, object]] = []
+    distinct: set[str] = set()
+    for engine in (db.write_engine, db.read_engine):
+        event.listen(engine, "do_connect",
+                     lambda dialect, record, cargs, cparams: opened.append(dict(cparams)))
+        event.listen(engine, "before_cursor_execute",
+                     lambda conn, cursor, statement, *rest: distinct.add(statement))
+    build_demo(db, orders=300, seed=2)
+    assert opened and all(
+        p["cached_statements"] == session_module.STATEMENT_CACHE for p in opened
+    )
+    assert 100 < len(distinct) < session_module.STATEMENT_CACHE // 4, len(distinct)
