@@ -78,8 +78,9 @@ def test_building_switches_synchronous_off_only_inside(db: Database) -> None:
 
 
 def test_building_keeps_the_journal_in_memory_only_inside(db: Database) -> None:
-    """Inside, a refused transaction still rolls back and a reader still reads; afterwards
-    the file is in WAL mode again, with what was committed."""
+    """Inside, a refused transaction still rolls back, reads still work (through the builder,
+    which holds the file); afterwards the file is in WAL mode again, with what was committed
+    and open to everyone."""
 
     def journal_mode(engine_session) -> str:  # type: ignore[no-untyped-def]
         with engine_session() as session:
@@ -97,6 +98,12 @@ def test_building_keeps_the_journal_in_memory_only_inside(db: Database) -> None:
             raise KeyError("refused")
         with db.read() as session:
             assert session.execute(text("SELECT count(*) FROM project")).scalar() == 2
+        outside = sqlite3.connect(db.path, timeout=0)  # the builder holds the file meanwhile
+        try:
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                outside.execute("SELECT count(*) FROM project").fetchall()
+        finally:
+            outside.close()
     assert journal_mode(db.write) == journal_mode(db.read) == "wal"
     other = sqlite3.connect(db.path)  # another process's view of the file
     try:
