@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
@@ -118,6 +118,14 @@ class Database:
         with self._write_sessions() as session:
             with session.begin():
                 yield session
+
+    @contextmanager
+    def write_connection(self) -> Iterator[Connection]:
+        """write() without an ORM session, for a use case of Core statements only: the same
+        BEGIN (IMMEDIATE on SQLite), commit and rollback, without the session's bookkeeping
+        (~60 us of a ~250 us payment)."""
+        with self.write_engine.begin() as connection:
+            yield connection
 
     @contextmanager
     def read(self) -> Iterator[Session]:

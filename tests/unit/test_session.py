@@ -63,3 +63,34 @@ def test_the_statements_of_a_demo_build_fit_the_drivers_statement_cache(db: Data
         p["cached_statements"] == session_module.STATEMENT_CACHE for p in opened
     )
     assert len(distinct) < session_module.STATEMENT_CACHE // 4, len(distinct)
+
+
+def test_a_write_on_a_connection_refuses_and_rolls_back_as_a_session_write(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """writing_connection (a payment's transaction, without an ORM session): a held file is
+    busy, a broken rule is a conflict, and either way nothing of the block is kept."""
+    from app.errors import Conflict
+    from app.services.common import writing_connection
+
+    monkeypatch.setattr(session_module, "BUSY_TIMEOUT_MS", 50)
+    db = Database("sqlite:///" + str(db_path))
+    try:
+        with writing_connection(db) as connection:
+            connection.execute(text("CREATE TABLE t (x INTEGER UNIQUE)"))
+            connection.execute(text("INSERT INTO t VALUES (1)"))
+        with pytest.raises(Conflict), writing_connection(db) as connection:
+            connection.execute(text("INSERT INTO t VALUES (2)"))
+            connection.execute(text("INSERT INTO t VALUES (1)"))
+        other = sqlite3.connect(db_path, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            with pytest.raises(DatabaseBusy), writing_connection(db) as connection:
+                connection.execute(text("INSERT INTO t VALUES (3)"))
+            other.execute("ROLLBACK")
+        finally:
+            other.close()
+        with db.read() as session:
+            assert session.execute(text("SELECT x FROM t")).scalars().all() == [1]
+    finally:
+        db.dispose()
