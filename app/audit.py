@@ -18,7 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Connection, insert, select
 from sqlalchemy.orm import Session
 
 from app.bulk import Bulk
@@ -112,11 +112,23 @@ def record(
 
     `user_name` None means the current user.
     """
-    from app.services.common import now
-
     if session.new or session.dirty or session.deleted:
         session.flush()
-    _INSERT_AUDIT.run(session.connection(), [(
+    record_on(session.connection(), user_name, action, document, before, after)
+
+
+def record_on(
+    connection: Connection,
+    user_name: str | None,
+    action: str,
+    document: str,
+    before: Mapping[str, Any] | None,
+    after: Mapping[str, Any] | None,
+) -> None:
+    """record() for a use case that runs on a connection without an ORM session."""
+    from app.services.common import now
+
+    _INSERT_AUDIT.run(connection, [(
         now(),
         (user_name or current_user())[:80],
         action,

@@ -223,21 +223,16 @@ def _fill(db, rng, orders, days, start_day, clock, progress):  # type: ignore[no
 
 
 def _reorder(db, rng, day, cost_of, open_purchases) -> int:  # type: ignore[no-untyped-def]
-    from app.queries.stock import stock_overview
-
-    with db.read() as session:
-        rows = stock_overview(session)
-    pending_need = _pending_need(db)
     made = 0
     by_supplier: dict[str, list[services.PurchaseLineInput]] = {}
-    for row in rows:
-        short = pending_need.get(row.sku, 0) - row.available - row.incoming
-        low = row.on_hand + row.incoming <= row.reorder_level
-        if short > 0 or low or (row.incoming == 0 and rng.random() < 0.05):
+    for sku, on_hand, available, incoming, reorder_level, need in _shelf(db):
+        short = need - available - incoming
+        low = on_hand + incoming <= reorder_level
+        if short > 0 or low or (incoming == 0 and rng.random() < 0.05):
             qty = max(short, 0) + rng.randint(10, 40)
-            supplier = SUPPLIERS[zlib.crc32(row.sku.encode()) % len(SUPPLIERS)][0]
+            supplier = SUPPLIERS[zlib.crc32(sku.encode()) % len(SUPPLIERS)][0]
             by_supplier.setdefault(supplier, []).append(
-                services.PurchaseLineInput(row.sku, qty, cost_of[row.sku]))
+                services.PurchaseLineInput(sku, qty, cost_of[sku]))
     for supplier, lines in by_supplier.items():
         expected = day + timedelta(days=rng.randint(2, 9))
         result = services.create_purchase(db, supplier, lines, expected=expected, order_date=day)
@@ -248,19 +243,53 @@ def _reorder(db, rng, day, cost_of, open_purchases) -> int:  # type: ignore[no-u
     return made
 
 
-def _pending_need(db: Database) -> dict[str, int]:
+def _shelf_query():  # type: ignore[no-untyped-def]
     from sqlalchemy import func, select
 
-    from db.models import Product, SalesOrderLine
+    from db.models import Product, PurchaseLine, PurchaseOrder, SalesOrderLine
 
+    incoming = (
+        select(PurchaseLine.product_id.label("pid"),
+               func.sum(PurchaseLine.qty_ordered - PurchaseLine.qty_received).label("qty"))
+        .join(PurchaseOrder, PurchaseOrder.id == PurchaseLine.purchase_order_id)
+        .where(PurchaseOrder.cancelled.is_(False),
+               PurchaseLine.qty_received < PurchaseLine.qty_ordered)
+        .group_by(PurchaseLine.product_id)
+        .subquery()
+    )
+    need = (
+        select(SalesOrderLine.product_id.label("pid"),
+               func.sum(SalesOrderLine.qty_pending - SalesOrderLine.qty_allocated).label("qty"))
+        .where(SalesOrderLine.qty_pending > SalesOrderLine.qty_allocated)
+        .group_by(SalesOrderLine.product_id)
+        .subquery()
+    )
+    return (
+        select(Product.sku, Product.on_hand, Product.on_hand - Product.allocated,
+               func.coalesce(incoming.c.qty, 0), Product.reorder_level,
+               func.coalesce(need.c.qty, 0))
+        .outerjoin(incoming, incoming.c.pid == Product.id)
+        .outerjoin(need, need.c.pid == Product.id)
+        .order_by(Product.sku)
+    )
+
+
+_SHELF = None
+
+
+def _shelf(db: Database) -> list[tuple[str, int, int, int, int, int]]:
+    """What the buyer looks at, per product in SKU order: on hand, available, incoming,
+    reorder level, and what the pending queue still needs (unreserved). One read of just
+    these (the stock overview also values every FIFO layer, which the buyer does not use)."""
+    global _SHELF
+    if _SHELF is None:
+        _SHELF = _shelf_query()
     with db.read() as session:
-        rows = session.execute(
-            select(Product.sku, func.sum(SalesOrderLine.qty_pending - SalesOrderLine.qty_allocated))
-            .join(Product, Product.id == SalesOrderLine.product_id)
-            .where(SalesOrderLine.qty_pending > SalesOrderLine.qty_allocated)
-            .group_by(Product.sku)
-        ).tuples().all()
-    return {sku: int(q) for sku, q in rows}
+        return [
+            (sku, on_hand, available, int(incoming), reorder_level, int(need))
+            for sku, on_hand, available, incoming, reorder_level, need
+            in session.connection().execute(_SHELF).tuples()
+        ]
 
 
 def _maybe_return(db: Database, rng: random.Random, order_number: str) -> int:

@@ -409,9 +409,23 @@ def writing(db: Database) -> Iterator[Session]:
     """One write transaction (for a use case that needs no setting). Any error rolls
     everything back; storage failures a user can act on (locked, read-only, full disk)
     become sentences."""
+    with _refusals(), db.write() as session:
+        yield session
+
+
+@contextmanager
+def writing_connection(db: Database) -> Iterator[Connection]:
+    """writing() for a use case of Core statements only (a payment): one transaction on a
+    connection, without an ORM session; the same refusals."""
+    with _refusals(), db.write_connection() as connection:
+        yield connection
+
+
+@contextmanager
+def _refusals() -> Iterator[None]:
+    """A write's storage failures and broken data rules as sentences (after its rollback)."""
     try:
-        with db.write() as session:
-            yield session
+        yield
     except OperationalError as exc:
         raise storage_error(exc) from exc
     except IntegrityError as exc:

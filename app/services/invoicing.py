@@ -18,7 +18,7 @@ from app.services.common import (
     check_text,
     now,
     retrying,
-    writing,
+    writing_connection,
 )
 from app.services.orders import check_date
 from db.base import MoneyType
@@ -72,10 +72,9 @@ def record_payment(
     method = check_text(method, "Method", max_len=40, required=False)
     reference = check_text(reference, "Reference", required=False)
     at = now()
-    with writing(db) as session:
-        # Core on the session's connection: the check and the new total in one UPDATE (it
-        # locks the invoice row on PostgreSQL), then the payment row.
-        connection = session.connection()
+    with writing_connection(db) as connection:
+        # Core only, so no ORM session: the check and the new total in one UPDATE (it locks
+        # the invoice row on PostgreSQL), then the payment row and the audit row.
         invoice = connection.execute(_PAY, {"b_number": invoice_number, "b_amount": value}).first()
         if invoice is None:
             _refuse(connection, invoice_number, value)
@@ -84,8 +83,8 @@ def record_payment(
         )
         paid = invoice.paid
         left = invoice.gross - paid - invoice.credited
-        audit.record(
-            session, None, "record_payment", invoice_number, {"paid": paid - value},
+        audit.record_on(
+            connection, None, "record_payment", invoice_number, {"paid": paid - value},
             {"paid": paid, "amount": value, "method": method, "reference": reference},
         )
     return PaymentResult(invoice_number, value, paid, left)

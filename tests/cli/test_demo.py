@@ -77,8 +77,99 @@ def test_building_switches_synchronous_off_only_inside(db: Database) -> None:
         assert session.execute(text("SELECT name FROM project")).scalars().all() == ["kept"]
 
 
+def test_building_keeps_the_journal_in_memory_only_inside(db: Database) -> None:
+    """Inside, a refused transaction still rolls back, reads still work (through the builder,
+    which holds the file); afterwards the file is in WAL mode again, with what was committed
+    and open to everyone."""
+
+    def journal_mode(engine_session) -> str:  # type: ignore[no-untyped-def]
+        with engine_session() as session:
+            return str(session.execute(text("PRAGMA journal_mode")).scalar_one())
+
+    with db.write() as session:
+        session.execute(text("INSERT INTO project (name) VALUES ('before')"))
+    assert journal_mode(db.write) == "wal"
+    with db.building():
+        assert journal_mode(db.write) == "memory"
+        with db.write() as session:
+            session.execute(text("INSERT INTO project (name) VALUES ('kept')"))
+        with pytest.raises(KeyError), db.write() as session:
+            session.execute(text("INSERT INTO project (name) VALUES ('rolled back')"))
+            raise KeyError("refused")
+        with db.read() as session:
+            assert session.execute(text("SELECT count(*) FROM project")).scalar() == 2
+        outside = sqlite3.connect(db.path, timeout=0)  # the builder holds the file meanwhile
+        try:
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                outside.execute("SELECT count(*) FROM project").fetchall()
+        finally:
+            outside.close()
+    assert journal_mode(db.write) == journal_mode(db.read) == "wal"
+    other = sqlite3.connect(db.path)  # another process's view of the file
+    try:
+        names = [r[0] for r in other.execute("SELECT name FROM project ORDER BY id")]
+        assert other.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    finally:
+        other.close()
+    assert names == ["before", "kept"]
+
+
+def test_building_a_file_open_elsewhere_stays_in_wal_mode(db: Database) -> None:
+    with db.write() as session:
+        session.execute(text("INSERT INTO project (name) VALUES ('before')"))
+    other = sqlite3.connect(db.path)  # another connection keeps the file in WAL mode
+    try:
+        other.execute("SELECT count(*) FROM project").fetchall()
+        with db.building():
+            with db.write() as session:
+                assert session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+                assert session.execute(text("PRAGMA synchronous")).scalar() == 0
+                session.execute(text("INSERT INTO project (name) VALUES ('kept')"))
+        assert other.execute("SELECT count(*) FROM project").fetchone() == (2,)
+    finally:
+        other.close()
+
+
 def test_a_failed_build_leaves_its_own_error_and_synchronous_full(db: Database) -> None:
     with pytest.raises(KeyError, match="stopped"), db.building():
         raise KeyError("stopped")
     with db.write() as session:
         assert session.execute(text("PRAGMA synchronous")).scalar() == 2
+
+
+def test_the_buyers_shelf_read_is_the_stock_overview_and_the_queue(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The demo's buyer reads only what it uses; every time, that must be what the stock
+    overview and the pending queue (less what is reserved) say."""
+    from sqlalchemy import func, select
+
+    from app import demo
+    from app.queries.stock import stock_overview
+    from db.migrate import ensure_current
+    from db.models import Product, SalesOrderLine
+
+    ensure_current(db, create=True)
+    shelf, compared = demo._shelf, []
+
+    def checked(database: Database):  # type: ignore[no-untyped-def]
+        rows = shelf(database)
+        with database.read() as session:
+            need = dict(session.execute(
+                select(Product.sku,
+                       func.sum(SalesOrderLine.qty_pending - SalesOrderLine.qty_allocated))
+                .join(Product, Product.id == SalesOrderLine.product_id)
+                .where(SalesOrderLine.qty_pending > SalesOrderLine.qty_allocated)
+                .group_by(Product.sku)
+            ).tuples().all())
+            expected = [
+                (r.sku, r.on_hand, r.available, r.incoming, r.reorder_level, need.get(r.sku, 0))
+                for r in stock_overview(session)
+            ]
+        assert rows == expected
+        compared.append(sum(row[5] for row in rows))
+        return rows
+
+    monkeypatch.setattr(demo, "_shelf", checked)
+    demo.build_demo(db, orders=150, seed=4)
+    assert len(compared) >= 10 and any(compared)  # the queue was not always empty

@@ -1,0 +1,96 @@
+"""The write transaction's BEGIN IMMEDIATE (sent straight to the driver): a file another
+writer holds is refused as busy, with nothing changed, and the seat works again afterwards."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+import db.session as session_module
+from app.errors import DatabaseBusy
+from app.services.common import writing
+from db.session import Database
+
+
+def test_a_write_while_another_writer_holds_the_file_is_busy(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(session_module, "BUSY_TIMEOUT_MS", 50)
+    db = Database("sqlite:///" + str(db_path))
+    try:
+        with db.write() as session:
+            session.execute(text("CREATE TABLE t (x INTEGER)"))
+        other = sqlite3.connect(db_path, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            with pytest.raises(DatabaseBusy), writing(db) as session:
+                session.execute(text("INSERT INTO t VALUES (1)"))
+            other.execute("ROLLBACK")
+        finally:
+            other.close()
+        with writing(db) as session:
+            session.execute(text("INSERT INTO t VALUES (2)"))
+        with db.read() as session:
+            assert session.execute(text("SELECT x FROM t")).scalars().all() == [2]
+    finally:
+        db.dispose()
+
+
+def test_the_statements_of_a_demo_build_fit_the_drivers_statement_cache(db: Database) -> None:
+    """Every connection keeps STATEMENT_CACHE prepared statements, well more than a demo build
+    runs, so none is parsed and planned again. The driver's default keeps 128; a build runs
+    ~120 distinct statements at 300 orders, ~210 at 1,000, ~370 at 20,000 (IN lists of each
+    length are statements of their own)."""
+    from sqlalchemy import event
+
+    from app.demo import build_demo
+    from db.migrate import ensure_current
+
+    ensure_current(db, create=True)
+    db.dispose()
+    opened: list[dict[str, object]] = []
+    distinct: set[str] = set()
+    for engine in (db.write_engine, db.read_engine):
+        event.listen(engine, "do_connect",
+                     lambda dialect, record, cargs, cparams: opened.append(dict(cparams)))
+        event.listen(engine, "before_cursor_execute",
+                     lambda conn, cursor, statement, *rest: distinct.add(statement))
+    build_demo(db, orders=300, seed=2)
+    assert opened and all(
+        p["cached_statements"] == session_module.STATEMENT_CACHE for p in opened
+    )
+    assert len(distinct) < session_module.STATEMENT_CACHE // 4, len(distinct)
+
+
+def test_a_write_on_a_connection_refuses_and_rolls_back_as_a_session_write(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """writing_connection (a payment's transaction, without an ORM session): a held file is
+    busy, a broken rule is a conflict, and either way nothing of the block is kept."""
+    from app.errors import Conflict
+    from app.services.common import writing_connection
+
+    monkeypatch.setattr(session_module, "BUSY_TIMEOUT_MS", 50)
+    db = Database("sqlite:///" + str(db_path))
+    try:
+        with writing_connection(db) as connection:
+            connection.execute(text("CREATE TABLE t (x INTEGER UNIQUE)"))
+            connection.execute(text("INSERT INTO t VALUES (1)"))
+        with pytest.raises(Conflict), writing_connection(db) as connection:
+            connection.execute(text("INSERT INTO t VALUES (2)"))
+            connection.execute(text("INSERT INTO t VALUES (1)"))
+        other = sqlite3.connect(db_path, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            with pytest.raises(DatabaseBusy), writing_connection(db) as connection:
+                connection.execute(text("INSERT INTO t VALUES (3)"))
+            other.execute("ROLLBACK")
+        finally:
+            other.close()
+        with db.read() as session:
+            assert session.execute(text("SELECT x FROM t")).scalars().all() == [1]
+    finally:
+        db.dispose()
