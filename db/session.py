@@ -63,6 +63,10 @@ def _sqlite_engine(
         dbapi_conn.isolation_level = None  # we send BEGIN ourselves
         cursor = dbapi_conn.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        # SQLite's own scratch space (statement journals of multi-row writes, sorts) in
+        # memory, not in temporary files: nothing durable lives there. The 10,588-line
+        # receipt: system time 0.37-0.41 -> 0.28 s, alternating runs.
+        cursor.execute("PRAGMA temp_store=MEMORY")
         if not building():
             cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             cursor.execute("PRAGMA journal_mode=WAL")

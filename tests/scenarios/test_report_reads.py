@@ -10,6 +10,7 @@ from decimal import Decimal as D
 import pytest
 from sqlalchemy import select
 
+from app import services
 from app.queries.exceptions import exceptions
 from app.queries.pending import pending_queue
 from app.queries.profit import (
@@ -22,7 +23,6 @@ from app.queries.profit import (
     reconciliation,
     totals_match,
 )
-from app import services
 from app.services import LineInput
 from db.models import Delivery, SalesOrder
 from tests.scenarios.conftest import TODAY

@@ -94,3 +94,16 @@ def test_a_write_on_a_connection_refuses_and_rolls_back_as_a_session_write(
             assert session.execute(text("SELECT x FROM t")).scalars().all() == [1]
     finally:
         db.dispose()
+
+
+def test_every_connection_keeps_sqlites_scratch_space_in_memory_and_its_safety_on(
+    db: Database,
+) -> None:
+    """temp_store=MEMORY on the writer and the readers (statement journals of multi-row
+    INSERTs and sorts need no temporary files), with foreign keys, WAL and FULL sync kept."""
+    for engine in (db.write_engine, db.read_engine):
+        with engine.connect() as conn:
+            pragma = {name: conn.exec_driver_sql(f"PRAGMA {name}").scalar()
+                      for name in ("temp_store", "foreign_keys", "journal_mode", "synchronous")}
+        assert pragma == {"temp_store": 2, "foreign_keys": 1, "journal_mode": "wal",
+                          "synchronous": 2}
