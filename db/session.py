@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -71,6 +72,8 @@ def _sqlite_engine(
             cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=FULL")
+            if immediate:  # the writer: the WAL is copied back by the Checkpointer instead
+                cursor.execute("PRAGMA wal_autocheckpoint=0")
         elif immediate:  # the builder (see Database.building); a reader leaves the mode alone
             cursor.execute("PRAGMA busy_timeout=0")
             try:
@@ -99,6 +102,68 @@ def _sqlite_engine(
     return engine
 
 
+class Checkpointer:
+    """Copies the write-ahead log back into the shop's file on a thread of its own, shortly
+    after writes, so that no use case waits for it.
+
+    SQLite's default copies it inside the commit that takes the log past 1,000 pages: that
+    commit (a clerk's order, every thirtieth or so; a big receipt, always) also writes those
+    pages into the file and syncs it (measured: 0.17 s of a 1.15 s receipt serving 10,588
+    lines). Durability is unchanged: a commit is safe once the log is synced
+    (synchronous=FULL); the copy only keeps the log short. PASSIVE: it never blocks a reader
+    or the writer, and what it cannot copy now it copies next time. A log left behind (a
+    process killed meanwhile) is read back on the next open, as always; closing the last
+    connection copies and removes it."""
+
+    PAUSE_S = 0.5  # after a write, wait for more: one copy covers a burst's pages once
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._lock = threading.Lock()
+        # the running thread and its two signals (new ones for each thread started)
+        self._running: tuple[threading.Thread, threading.Event, threading.Event] | None = None
+
+    def wrote(self) -> None:
+        """A write transaction committed: copy its pages back soon."""
+        running = self._running
+        if running is None:
+            with self._lock:
+                running = self._running
+                if running is None:
+                    wake, stop = threading.Event(), threading.Event()
+                    thread = threading.Thread(target=self._run, args=(wake, stop),
+                                              name="shopdesk-checkpoint", daemon=True)
+                    running = self._running = (thread, wake, stop)
+                    thread.start()
+        running[1].set()
+
+    def _run(self, wake: threading.Event, stop: threading.Event) -> None:
+        connection = sqlite3.connect(str(self._path), isolation_level=None,
+                                     check_same_thread=False)
+        try:
+            while True:
+                wake.wait()
+                wake.clear()
+                if stop.wait(self.PAUSE_S):  # stopped meanwhile
+                    return
+                try:
+                    connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                except sqlite3.Error:
+                    pass  # the file is busy or gone: the next write asks again
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        """Stop the thread (it finishes a copy under way) and close its connection."""
+        with self._lock:
+            running, self._running = self._running, None
+        if running is not None:
+            thread, wake, stop = running
+            stop.set()
+            wake.set()
+            thread.join()
+
+
 class Database:
     """One shop database: a writer engine and a reader engine over the same URL."""
 
@@ -107,9 +172,17 @@ class Database:
         self.path = sqlite_path(url)
         self.is_sqlite = make_url(url).get_backend_name() == "sqlite"
         self._building = False
+        self._checkpointer: Checkpointer | None = None
         if self.is_sqlite:
             self.write_engine = _sqlite_engine(url, immediate=True, building=self._is_building)
             self.read_engine = _sqlite_engine(url, immediate=False, building=self._is_building)
+            if self.path is not None:
+                checkpointer = self._checkpointer = Checkpointer(self.path)
+
+                @event.listens_for(self.write_engine, "commit")
+                def _committed(_conn: Any) -> None:
+                    if not self._building:  # no log while building (journal in memory)
+                        checkpointer.wrote()
         else:
             self.write_engine = create_engine(url, pool_pre_ping=True)
             self.read_engine = self.write_engine
@@ -183,6 +256,8 @@ class Database:
         return self._building
 
     def dispose(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
         self.write_engine.dispose()
         if self.read_engine is not self.write_engine:
             self.read_engine.dispose()

@@ -107,3 +107,70 @@ def test_every_connection_keeps_sqlites_scratch_space_in_memory_and_its_safety_o
                       for name in ("temp_store", "foreign_keys", "journal_mode", "synchronous")}
         assert pragma == {"temp_store": 2, "foreign_keys": 1, "journal_mode": "wal",
                           "synchronous": 2}
+
+
+def _checkpoint_threads() -> list[object]:
+    import threading
+
+    return [t for t in threading.enumerate() if t.name == "shopdesk-checkpoint"]
+
+
+def test_the_log_is_copied_back_after_a_write_on_a_thread_of_its_own(db_path: Path) -> None:
+    """The writer's commit leaves the WAL alone (wal_autocheckpoint=0); the Checkpointer
+    copies the committed pages into the file shortly afterwards; dispose() stops it."""
+    import time
+
+    from db.session import Checkpointer
+
+    db = Database("sqlite:///" + str(db_path))
+    try:
+        with db.write_engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
+        with db.write() as session:
+            session.execute(text("CREATE TABLE t (x BLOB)"))
+        size = db_path.stat().st_size
+        with db.write() as session:  # ~2 MB: 500 pages, well under SQLite's own threshold
+            session.execute(text("INSERT INTO t VALUES (randomblob(2000000))"))
+        assert db_path.stat().st_size == size  # the commit only wrote the log
+        assert len(_checkpoint_threads()) == 1
+        deadline = time.monotonic() + 10 * Checkpointer.PAUSE_S + 5
+        while db_path.stat().st_size == size and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert db_path.stat().st_size > size + 1_900_000  # copied back into the file
+        with db.read() as session:
+            assert session.execute(text("SELECT length(x) FROM t")).scalar() == 2_000_000
+    finally:
+        db.dispose()
+    assert _checkpoint_threads() == []
+    assert not Path(str(db_path) + "-wal").exists()  # the last connection closed: log removed
+
+
+def test_a_shop_whose_writer_was_killed_before_the_copy_opens_with_every_commit(
+    tmp_path: Path,
+) -> None:
+    """A process killed after its commits but before any copy leaves them in the log only;
+    the next open reads them back (SQLite's WAL recovery): nothing committed is lost."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "killed.sqlite"
+    child = (
+        "import os, sys\n"
+        "from sqlalchemy import text\n"
+        "from db.session import Database\n"
+        f"db = Database('sqlite:///{path}')\n"
+        "with db.write() as s:\n"
+        "    s.execute(text('CREATE TABLE t (x INTEGER)'))\n"
+        "for i in range(50):\n"
+        "    with db.write() as s:\n"
+        "        s.execute(text('INSERT INTO t VALUES (:i)'), {'i': i})\n"
+        "os._exit(0)  # at once: no copy, no close\n"
+    )
+    subprocess.run([sys.executable, "-c", child], check=True, cwd=Path(__file__).parents[2])
+    assert Path(str(path) + "-wal").exists()
+    db = Database("sqlite:///" + str(path))
+    try:
+        with db.read() as session:
+            assert session.execute(text("SELECT count(*), sum(x) FROM t")).one() == (50, 1225)
+    finally:
+        db.dispose()
