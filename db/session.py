@@ -116,6 +116,7 @@ class Checkpointer:
     connection copies and removes it."""
 
     PAUSE_S = 0.5  # after a write, wait for more: one copy covers a burst's pages once
+    IDLE_S = 60.0  # no write for this long: the thread ends (the next write starts another)
 
     def __init__(self, path: Path) -> None:
         self._path = path
@@ -125,24 +126,27 @@ class Checkpointer:
 
     def wrote(self) -> None:
         """A write transaction committed: copy its pages back soon."""
-        running = self._running
-        if running is None:
-            with self._lock:
-                running = self._running
-                if running is None:
-                    wake, stop = threading.Event(), threading.Event()
-                    thread = threading.Thread(target=self._run, args=(wake, stop),
-                                              name="shopdesk-checkpoint", daemon=True)
-                    running = self._running = (thread, wake, stop)
-                    thread.start()
-        running[1].set()
+        with self._lock:
+            running = self._running
+            if running is None:
+                wake, stop = threading.Event(), threading.Event()
+                thread = threading.Thread(target=self._run, args=(wake, stop),
+                                          name="shopdesk-checkpoint", daemon=True)
+                running = self._running = (thread, wake, stop)
+                thread.start()
+            running[1].set()
 
     def _run(self, wake: threading.Event, stop: threading.Event) -> None:
         connection = sqlite3.connect(str(self._path), isolation_level=None,
                                      check_same_thread=False)
         try:
             while True:
-                wake.wait()
+                if not wake.wait(self.IDLE_S):
+                    with self._lock:  # idle: end, unless a write came meanwhile
+                        if not wake.is_set():
+                            if self._running is not None and self._running[1] is wake:
+                                self._running = None
+                            return
                 wake.clear()
                 if stop.wait(self.PAUSE_S):  # stopped meanwhile
                     return
@@ -152,6 +156,9 @@ class Checkpointer:
                     pass  # the file is busy or gone: the next write asks again
         finally:
             connection.close()
+
+    def running(self) -> threading.Thread | None:
+        return None if self._running is None else self._running[0]
 
     def stop(self) -> None:
         """Stop the thread (it finishes a copy under way) and close its connection."""

@@ -109,39 +109,51 @@ def test_every_connection_keeps_sqlites_scratch_space_in_memory_and_its_safety_o
                           "synchronous": 2}
 
 
-def _checkpoint_threads() -> list[object]:
-    import threading
-
-    return [t for t in threading.enumerate() if t.name == "shopdesk-checkpoint"]
-
-
-def test_the_log_is_copied_back_after_a_write_on_a_thread_of_its_own(db_path: Path) -> None:
+def test_the_log_is_copied_back_after_a_write_on_a_thread_of_its_own(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The writer's commit leaves the WAL alone (wal_autocheckpoint=0); the Checkpointer
-    copies the committed pages into the file shortly afterwards; dispose() stops it."""
+    copies the committed pages into the file shortly afterwards; it ends when idle and
+    starts again with the next write; dispose() stops it."""
     import time
 
     from db.session import Checkpointer
 
+    monkeypatch.setattr(Checkpointer, "IDLE_S", 1.0)
+
+    def until(condition: object) -> None:
+        deadline = time.monotonic() + 10
+        while not condition() and time.monotonic() < deadline:  # type: ignore[operator]
+            time.sleep(0.05)
+
     db = Database("sqlite:///" + str(db_path))
+    checkpointer = db._checkpointer
+    assert checkpointer is not None
     try:
         with db.write_engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
         with db.write() as session:
             session.execute(text("CREATE TABLE t (x BLOB)"))
-        size = db_path.stat().st_size
-        with db.write() as session:  # ~2 MB: 500 pages, well under SQLite's own threshold
-            session.execute(text("INSERT INTO t VALUES (randomblob(2000000))"))
-        assert db_path.stat().st_size == size  # the commit only wrote the log
-        assert len(_checkpoint_threads()) == 1
-        deadline = time.monotonic() + 10 * Checkpointer.PAUSE_S + 5
-        while db_path.stat().st_size == size and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert db_path.stat().st_size > size + 1_900_000  # copied back into the file
+        for round_ in (1, 2):  # the second after the thread ended, idle
+            size = db_path.stat().st_size
+            with db.write() as session:  # ~2 MB: 500 pages, under SQLite's own threshold
+                session.execute(text("INSERT INTO t VALUES (randomblob(2000000))"))
+            assert db_path.stat().st_size == size  # the commit only wrote the log
+            thread = checkpointer.running()
+            assert thread is not None and thread.is_alive()
+            until(lambda size=size: db_path.stat().st_size > size + 1_900_000)
+            assert db_path.stat().st_size > size + 1_900_000  # copied back into the file
+            until(lambda: checkpointer.running() is None)
+            assert checkpointer.running() is None and not thread.is_alive(), round_
         with db.read() as session:
-            assert session.execute(text("SELECT length(x) FROM t")).scalar() == 2_000_000
+            assert session.execute(text("SELECT count(*) FROM t")).scalar() == 2
+        with db.write() as session:
+            session.execute(text("DELETE FROM t"))
+        thread = checkpointer.running()
+        assert thread is not None
     finally:
         db.dispose()
-    assert _checkpoint_threads() == []
+    assert checkpointer.running() is None and not thread.is_alive()
     assert not Path(str(db_path) + "-wal").exists()  # the last connection closed: log removed
 
 
