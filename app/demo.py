@@ -11,6 +11,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from app import services
 from app.errors import ShopError
@@ -125,6 +126,40 @@ def build_demo(
     finally:
         set_clock(None)
     return DemoSummary(*counts, seconds=round(_time.perf_counter() - started, 2))
+
+
+def build_demo_file(
+    path: Path,
+    orders: int = 300,
+    seed: int = 1,
+    days: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    *,
+    shop_name: str | None = None,
+) -> DemoSummary:
+    """build_demo into a new SQLite file at `path`, written beside it
+    (`<name>-building.sqlite`, fast: Database.building) and renamed into place only when
+    complete: an interrupted build, even a killed process, leaves no half shop at `path`,
+    and the next build removes its leftover first."""
+    from db.migrate import ensure_current
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.stem + "-building.sqlite")
+    companions = [Path(str(partial) + suffix) for suffix in ("-wal", "-shm", "-journal")]
+    for leftover in (partial, *companions):
+        leftover.unlink(missing_ok=True)
+    db = Database("sqlite:///" + str(partial))
+    try:
+        ensure_current(db, create=True)
+        summary = build_demo(db, orders, seed, days, progress, new_file=True)
+        if shop_name:
+            services.set_setting(db, "shop_name", shop_name)
+    finally:
+        db.dispose()
+    for companion in companions:  # a closed, checkpointed shop has none left
+        companion.unlink(missing_ok=True)
+    partial.replace(path)
+    return summary
 
 
 def _fill(db, rng, orders, days, start_day, clock, progress):  # type: ignore[no-untyped-def]

@@ -228,34 +228,17 @@ def with_progress(ops: Ops, text: str, job: Callable[[], object]) -> None:
 def build_demo_shop(path: Path, ops: Ops) -> bool:
     """Build the demo shop in a new file (off the GUI thread, with a progress window); it is
     written beside and renamed into place, so an interrupted build leaves no half shop."""
-    from app.demo import build_demo
-    from db.migrate import ensure_current
+    from app.demo import build_demo_file
     from ui.errors import show_error
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.stem + "-building.sqlite")
-    for leftover in (partial, Path(str(partial) + "-wal"), Path(str(partial) + "-shm")):
-        leftover.unlink(missing_ok=True)
-
     def job() -> None:
-        db = Database("sqlite:///" + str(partial))
-        try:
-            ensure_current(db, create=True)
-            build_demo(db, orders=DEMO_ORDERS, seed=DEMO_SEED, new_file=True)  # renamed when done
-            from app import services
-
-            services.set_setting(db, "shop_name", "Demo shop")
-        finally:
-            db.dispose()
+        build_demo_file(path, orders=DEMO_ORDERS, seed=DEMO_SEED, shop_name="Demo shop")
 
     try:
         with_progress(ops, "Preparing a demo shop with a few months of orders…", job)
     except Exception as exc:  # noqa: BLE001 - shown as a sentence (or a bug report)
         show_error(None, exc)
         return False
-    for suffix in ("-wal", "-shm"):
-        Path(str(partial) + suffix).unlink(missing_ok=True)
-    partial.replace(path)
     return True
 
 

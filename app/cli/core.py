@@ -94,29 +94,31 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from app.demo import build_demo
+    from app.demo import build_demo, build_demo_file
     from db.session import resolve_url, sqlite_path
-
-    path = sqlite_path(resolve_url(args.db))
-    new_file = path is not None and not path.exists()  # created here: built unsynced
-    database = _db(args, create=True)
-    with database.read() as session:
-        from sqlalchemy import func, select
-
-        from db.models import SalesOrder
-
-        if session.execute(select(func.count(SalesOrder.id))).scalar():
-            raise InvalidInput(
-                "This shop already has orders; a demo needs an empty shop "
-                "(use --db to name a new file)."
-            )
 
     def progress(done: int, total: int) -> None:
         if not args.json and sys.stderr.isatty() and (done % 100 == 0 or done == total):
             print(f"\r  {done}/{total} orders", end="" if done < total else "\n", file=sys.stderr)
 
-    summary = build_demo(database, orders=args.orders, seed=args.seed, days=args.days,
-                         progress=progress, new_file=new_file)
+    path = sqlite_path(resolve_url(args.db))
+    if path is not None and not path.exists():  # a new file: built beside, renamed when done
+        summary = build_demo_file(path, orders=args.orders, seed=args.seed, days=args.days,
+                                  progress=progress)
+    else:
+        database = _db(args, create=True)
+        with database.read() as session:
+            from sqlalchemy import func, select
+
+            from db.models import SalesOrder
+
+            if session.execute(select(func.count(SalesOrder.id))).scalar():
+                raise InvalidInput(
+                    "This shop already has orders; a demo needs an empty shop "
+                    "(use --db to name a new file)."
+                )
+        summary = build_demo(database, orders=args.orders, seed=args.seed, days=args.days,
+                             progress=progress)
     emit(args, summary,
          f"Demo shop built: {summary.orders} orders, {summary.purchases} purchases, "
          f"{summary.receipts} receipts, {summary.returns} returns, {summary.payments} payments "

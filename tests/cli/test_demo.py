@@ -35,10 +35,9 @@ def test_a_demo_in_a_new_file_is_built_unsynced_and_left_an_ordinary_shop(
     assert main(["--db", str(path), "--json", "demo", "--orders", "60", "--seed", "2"]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["orders"] == 60 and summary["payments"] > 0
-    assert building_calls == [path.resolve()]
-    # the checkpoint on leaving moved everything into the main file
-    wal = Path(str(path) + "-wal")
-    assert not wal.exists() or wal.stat().st_size == 0
+    # built beside the target and renamed into place when complete
+    assert building_calls == [path.resolve().with_name("demo-building.sqlite")]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo.sqlite"]
     raw = sqlite3.connect(path)
     try:
         assert raw.execute("PRAGMA journal_mode").fetchone() == ("wal",)
@@ -52,6 +51,35 @@ def test_a_demo_in_a_new_file_is_built_unsynced_and_left_an_ordinary_shop(
         assert [c.name for c in run_checks(db) if not c.ok] == []
     finally:
         db.dispose()
+
+
+def test_an_interrupted_demo_build_leaves_no_shop_and_the_next_build_starts_clean(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build that stops halfway (here: the 40th order fails; a killed process is the same
+    to the file) leaves nothing at the target; building again removes the leftover first."""
+    from app import demo, services
+
+    path = tmp_path / "demo.sqlite"
+    real_create_order = services.create_order
+    made = []
+
+    def failing(*args, **kwargs):  # type: ignore[no-untyped-def]
+        made.append(1)
+        if len(made) == 40:
+            raise KeyboardInterrupt  # as a user's Ctrl+C, past every error handler
+        return real_create_order(*args, **kwargs)
+
+    monkeypatch.setattr(demo.services, "create_order", failing)
+    assert main(["--db", str(path), "--json", "demo", "--orders", "60", "--seed", "2"]) != 0
+    assert len(made) == 40
+    assert not path.exists()
+    assert (tmp_path / "demo-building.sqlite").exists()  # the half shop, beside
+    monkeypatch.setattr(demo.services, "create_order", real_create_order)
+    capsys.readouterr()
+    assert main(["--db", str(path), "--json", "demo", "--orders", "60", "--seed", "2"]) == 0
+    assert json.loads(capsys.readouterr().out)["orders"] == 60
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo.sqlite"]
 
 
 def test_a_demo_in_an_existing_empty_shop_keeps_every_commit_durable(
