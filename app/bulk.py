@@ -139,7 +139,7 @@ class Bulk:
             raise ValueError(f"Bulk {self.keys}: rows of {len(columns)} values")
         for i, process in enumerate(processors):
             if process is not None:
-                columns[i] = _processed(columns[i], process)
+                columns[i] = processed_once(columns[i], process)
         params: list[Any]
         if names is None:
             params = list(zip(*(columns[i] for i in order), strict=True))
@@ -157,7 +157,7 @@ class Bulk:
         connection.exec_driver_sql(sql, params)
 
 
-def _processed(values: Sequence[Any], process: Any) -> list[Any]:
+def processed_once(values: Sequence[Any], process: Any) -> list[Any]:
     """`process` applied to each value, once per distinct (type, value)."""
     if len(values) == 1:  # a new order's delivery, invoice...: nothing to share
         return [process(values[0])]

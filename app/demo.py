@@ -4,6 +4,7 @@ receipts that serve the pending queue, returns, write-offs and payments."""
 
 from __future__ import annotations
 
+import functools
 import random
 import zlib
 from collections.abc import Callable
@@ -278,6 +279,7 @@ def _reorder(db, rng, day, cost_of, open_purchases) -> int:  # type: ignore[no-u
     return made
 
 
+@functools.cache  # built once: building the statement costs more than running it
 def _shelf_query():  # type: ignore[no-untyped-def]
     from sqlalchemy import func, select
 
@@ -309,21 +311,15 @@ def _shelf_query():  # type: ignore[no-untyped-def]
     )
 
 
-_SHELF = None
-
-
 def _shelf(db: Database) -> list[tuple[str, int, int, int, int, int]]:
     """What the buyer looks at, per product in SKU order: on hand, available, incoming,
     reorder level, and what the pending queue still needs (unreserved). One read of just
     these (the stock overview also values every FIFO layer, which the buyer does not use)."""
-    global _SHELF
-    if _SHELF is None:
-        _SHELF = _shelf_query()
     with db.read() as session:
         return [
             (sku, on_hand, available, int(incoming), reorder_level, int(need))
             for sku, on_hand, available, incoming, reorder_level, need
-            in session.connection().execute(_SHELF).tuples()
+            in session.connection().execute(_shelf_query()).tuples()
         ]
 
 

@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import bindparam, case, func, insert, literal_column, select, text
 from sqlalchemy.orm import Session
 
-from app.bulk import Bulk, _processed
+from app.bulk import Bulk, processed_once
 from app.collector import collector_paused
 from app.domain.allocation import Grant, QueueLine, allocate_product
 from app.domain.fifo import Layer, LayersExhausted, Take, consume
@@ -443,7 +443,7 @@ def _load_lines(session: Session, line_ids: Sequence[int]) -> dict[int, _Line]:
             continue
         columns: list[Sequence[Any]] = list(zip(*rows, strict=True))
         for i, process in converters:
-            columns[i] = _processed(columns[i], process)
+            columns[i] = processed_once(columns[i], process)
         result.update((line.id, line) for line in map(_Line._make, zip(*columns, strict=True)))
     return result
 

@@ -167,7 +167,7 @@ def test_a_pass_leaves_a_collector_paused_by_its_caller_paused() -> None:
     [D(1), 1, True, D(1), 1, D("0.5")],  # equal across types: each type processed apart
 ])
 def test_processed_runs_each_distinct_value_once_and_keeps_the_order(values: list[Any]) -> None:
-    from app.bulk import _processed
+    from app.bulk import processed_once
 
     calls: list[Any] = []
 
@@ -175,6 +175,6 @@ def test_processed_runs_each_distinct_value_once_and_keeps_the_order(values: lis
         calls.append(value)
         return f"{type(value).__name__}:{int(value * 100)}"
 
-    assert _processed(values, process) == [process(v) for v in values]
+    assert processed_once(values, process) == [process(v) for v in values]
     distinct = {(type(v), v) for v in values}
     assert len(calls) == len(distinct) + len(values)  # the pass's calls, then the check's
