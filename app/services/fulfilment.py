@@ -66,12 +66,16 @@ class Outcome:
     deliveries: list[str] = field(default_factory=list)
     invoices: list[str] = field(default_factory=list)
     orders: set[int] = field(default_factory=set)
+    # serve_pending(only_order_id=...): the order's profit totals (order_totals), left for its
+    # creator to add in the UPDATE that stores its status
+    totals: list[tuple[int, order_totals.Amounts]] = field(default_factory=list)
 
     def merge(self, other: Outcome) -> None:
         self.served.extend(other.served)
         self.deliveries.extend(other.deliveries)
         self.invoices.extend(other.invoices)
         self.orders |= other.orders
+        self.totals.extend(other.totals)
 
 
 _AVAILABLE = (
@@ -227,7 +231,8 @@ def serve_pending(
     In "deliver" mode the granted quantities are delivered and invoiced at once; in "reserve"
     mode they are only allocated. Every grant is recorded in `allocation` with its reason.
     `only_order_id`: serve that order's lines only (a new order; its creator then stores its
-    status, which it knows without reading the lines back). `free`: the free stock
+    status, which it knows without reading the lines back, and adds the outcome's `totals`
+    to the order in the same UPDATE). `free`: the free stock
     (on hand - allocated) of some of the products, just read and locked by the caller.
     """
     product_ids = sorted(set(product_ids))
@@ -272,7 +277,7 @@ def serve_pending(
     if settings.fulfilment_mode == "deliver":
         outcome = deliver_lines(
             session, settings, [(g.line_id, g.qty) for g in grants], from_allocation=False, at=at,
-            loaded=order_lines,
+            loaded=order_lines, add_totals=only_order_id is None,
         )
         delivery_line_of = outcome.delivery_line_of
     else:
@@ -684,6 +689,7 @@ def deliver_lines(
     from_allocation: bool,
     at: datetime,
     loaded: dict[int, _Line] | None = None,
+    add_totals: bool = True,
 ) -> DeliveryOutcome:
     """Deliver (order line id, qty) pairs: one delivery and one invoice per order.
 
@@ -691,6 +697,8 @@ def deliver_lines(
     delivery line freezes its cost. `from_allocation` says the goods were reserved before.
     Rows are built as tuples in column order and written by one executemany per table (Bulk).
     `loaded`: the lines as the caller has just read them (serve_pending of one order).
+    `add_totals` False: the orders' totals are not written but handed back in the outcome's
+    `totals`, for the caller's own UPDATE of the order (create_order).
     """
     on: date = at.date()
     qty_of: dict[int, int] = defaultdict(int)
@@ -789,7 +797,8 @@ def deliver_lines(
     _INSERT_MOVE.run(connection, move_rows)
     _INSERT_INVOICE.run(connection, invoice_rows)
     _INSERT_INVOICE_LINE.run(connection, invoice_line_rows)
-    order_totals.add_to_orders(session, totals)
+    if add_totals:
+        order_totals.add_to_orders(session, totals)
 
     _move_line_quantities(
         session,
@@ -806,6 +815,7 @@ def deliver_lines(
         deliveries=delivery_numbers,
         invoices=invoice_numbers,
         orders=set(order_ids),
+        totals=[] if add_totals else totals,
         delivery_line_of=delivery_line_of,
     )
     served = outcome.served
