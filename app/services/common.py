@@ -137,9 +137,11 @@ def conn(session: Session) -> Connection:
     """The session's connection, with pending ORM changes flushed first.
 
     The hot path runs prebuilt Core statements on it: an ORM `session.execute` of the same
-    statement costs about five times as much (measured: 178 vs 32 microseconds)."""
-    if session.new or session.dirty or session.deleted:
-        session.flush()
+    statement costs about five times as much (measured: 178 vs 32 microseconds).
+    flush() itself returns at once when nothing is pending; asking first (session.new,
+    .dirty, .deleted each build a set) cost ~1 us more per call, and an order calls this
+    ~15 times."""
+    session.flush()
     return session.connection()
 
 
