@@ -24,7 +24,7 @@ from app.domain.allocation import Grant, QueueLine, allocate_product
 from app.domain.fifo import Layer, LayersExhausted, Take, consume
 from app.money import document_tax, line_net, line_tax
 from app.services import order_totals
-from app.services.common import InList, conn, next_numbers_each
+from app.services.common import InList, conn, next_numbers_and_top_ids
 from app.settings import ShopSettings
 from db.models import (
     Allocation,
@@ -720,15 +720,20 @@ def deliver_lines(
             party = of_customer[first.customer_id] = party_values(first, settings)
         party_of[oid] = party
 
-    # one UPDATE ... RETURNING for both sequences (a delivery always gets its invoice)
-    delivery_numbers, invoice_numbers = next_numbers_each(
-        session, ["delivery", "invoice"], count, on
+    # one UPDATE ... RETURNING for both sequences (a delivery always gets its invoice); on
+    # SQLite it also reads the three tables' highest ids for the pass's new ids (reserve_ids),
+    # one statement less per pass (callgrind: -1.0% per order)
+    wanted = [(_DELIVERY, count), (DeliveryLine.__table__, len(qty_of)),
+              (Invoice.__table__, count)]
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    (delivery_numbers, invoice_numbers), tops = next_numbers_and_top_ids(
+        session, ["delivery", "invoice"], count, on, [t for t, _ in wanted] if sqlite else []
     )
-    # the pass's new ids, one statement for the three tables
-    delivery_ids, delivery_line_ids, invoice_ids = reserve_ids_each(
-        session, [(_DELIVERY, count), (DeliveryLine.__table__, len(qty_of)),
-                  (Invoice.__table__, count)]
-    )
+    if tops is None:  # PostgreSQL, or the year's first numbers: one statement for the three
+        ids = reserve_ids_each(session, wanted)
+    else:
+        ids = [list(range(top + 1, top + 1 + n)) for top, (_, n) in zip(tops, wanted, strict=True)]
+    delivery_ids, delivery_line_ids, invoice_ids = ids
     connection = conn(session)
     _INSERT_DELIVERY.run(connection, [
         (delivery_id, number, oid, on, at, *party_of[oid])
