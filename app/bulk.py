@@ -135,8 +135,8 @@ class Bulk:
         compiled = self._compile(connection.dialect)
         if len(rows) == 1:
             # most of an order's writes (its delivery, invoice, audit row...): the row's values
-            # straight to the driver, without the per-column pass below (callgrind: -0.5% per
-            # order, 38k of 7.1M instructions)
+            # straight to the driver, without the per-column pass below (callgrind, GC and ASLR
+            # off: -1.0% per order, 69k of 7.15M instructions)
             if len(rows[0]) != len(self.keys):
                 raise ValueError(f"Bulk {self.keys}: rows of {len(rows[0])} values")
             connection.exec_driver_sql(compiled.sql, [self._params(compiled, rows[0])])

