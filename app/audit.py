@@ -112,8 +112,7 @@ def record(
 
     `user_name` None means the current user.
     """
-    if session.new or session.dirty or session.deleted:
-        session.flush()
+    session.flush()  # nothing to do when nothing is pending (see app.services.common.conn)
     record_on(session.connection(), user_name, action, document, before, after)
 
 

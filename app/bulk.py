@@ -118,22 +118,30 @@ class Bulk:
     def one(self, connection: Connection, row: Sequence[Any]) -> CursorResult[Any]:
         """Run the statement for one row; its result (RETURNING rows), values as the driver
         gives them."""
-        sql, order, processors, names, _, _ = self._compile(connection.dialect)
+        compiled = self._compile(connection.dialect)
+        return connection.exec_driver_sql(compiled.sql, self._params(compiled, row))
+
+    def _params(self, compiled: _Compiled, row: Sequence[Any]) -> Any:
+        """One row's parameters as the driver takes them."""
         values = [v if process is None else process(v)
-                  for v, process in zip(row, processors, strict=True)]
-        params: Any
-        if names is None:
-            params = tuple(values[i] for i in order)
-        else:
-            params = dict(zip(names, values, strict=True))
-        return connection.exec_driver_sql(sql, params)
+                  for v, process in zip(row, compiled.processors, strict=True)]
+        if compiled.names is None:
+            return tuple(values[i] for i in compiled.order)
+        return dict(zip(compiled.names, values, strict=True))
 
     def run(self, connection: Connection, rows: Sequence[Sequence[Any]]) -> None:
         if not rows:
             return
-        sql, order, processors, names, many_sql, per_statement = self._compile(
-            connection.dialect
-        )
+        compiled = self._compile(connection.dialect)
+        if len(rows) == 1:
+            # most of an order's writes (its delivery, invoice, audit row...): the row's values
+            # straight to the driver, without the per-column pass below (callgrind, GC and ASLR
+            # off: -1.0% per order, 69k of 7.15M instructions)
+            if len(rows[0]) != len(self.keys):
+                raise ValueError(f"Bulk {self.keys}: rows of {len(rows[0])} values")
+            connection.exec_driver_sql(compiled.sql, [self._params(compiled, rows[0])])
+            return
+        sql, order, processors, names, many_sql, per_statement = compiled
         columns: list[Sequence[Any]] = list(zip(*rows, strict=True))
         if len(columns) != len(self.keys):
             raise ValueError(f"Bulk {self.keys}: rows of {len(columns)} values")

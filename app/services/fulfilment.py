@@ -24,7 +24,7 @@ from app.domain.allocation import Grant, QueueLine, allocate_product
 from app.domain.fifo import Layer, LayersExhausted, Take, consume
 from app.money import document_tax, line_net, line_tax
 from app.services import order_totals
-from app.services.common import InList, conn, next_numbers_each
+from app.services.common import InList, conn, next_numbers_and_top_ids
 from app.settings import ShopSettings
 from db.models import (
     Allocation,
@@ -66,12 +66,16 @@ class Outcome:
     deliveries: list[str] = field(default_factory=list)
     invoices: list[str] = field(default_factory=list)
     orders: set[int] = field(default_factory=set)
+    # serve_pending(only_order_id=...): the order's profit totals (order_totals), left for its
+    # creator to add in the UPDATE that stores its status
+    totals: list[tuple[int, order_totals.Amounts]] = field(default_factory=list)
 
     def merge(self, other: Outcome) -> None:
         self.served.extend(other.served)
         self.deliveries.extend(other.deliveries)
         self.invoices.extend(other.invoices)
         self.orders |= other.orders
+        self.totals.extend(other.totals)
 
 
 _AVAILABLE = (
@@ -227,7 +231,8 @@ def serve_pending(
     In "deliver" mode the granted quantities are delivered and invoiced at once; in "reserve"
     mode they are only allocated. Every grant is recorded in `allocation` with its reason.
     `only_order_id`: serve that order's lines only (a new order; its creator then stores its
-    status, which it knows without reading the lines back). `free`: the free stock
+    status, which it knows without reading the lines back, and adds the outcome's `totals`
+    to the order in the same UPDATE). `free`: the free stock
     (on hand - allocated) of some of the products, just read and locked by the caller.
     """
     product_ids = sorted(set(product_ids))
@@ -272,7 +277,7 @@ def serve_pending(
     if settings.fulfilment_mode == "deliver":
         outcome = deliver_lines(
             session, settings, [(g.line_id, g.qty) for g in grants], from_allocation=False, at=at,
-            loaded=order_lines,
+            loaded=order_lines, add_totals=only_order_id is None,
         )
         delivery_line_of = outcome.delivery_line_of
     else:
@@ -684,6 +689,7 @@ def deliver_lines(
     from_allocation: bool,
     at: datetime,
     loaded: dict[int, _Line] | None = None,
+    add_totals: bool = True,
 ) -> DeliveryOutcome:
     """Deliver (order line id, qty) pairs: one delivery and one invoice per order.
 
@@ -691,6 +697,8 @@ def deliver_lines(
     delivery line freezes its cost. `from_allocation` says the goods were reserved before.
     Rows are built as tuples in column order and written by one executemany per table (Bulk).
     `loaded`: the lines as the caller has just read them (serve_pending of one order).
+    `add_totals` False: the orders' totals are not written but handed back in the outcome's
+    `totals`, for the caller's own UPDATE of the order (create_order).
     """
     on: date = at.date()
     qty_of: dict[int, int] = defaultdict(int)
@@ -712,15 +720,20 @@ def deliver_lines(
             party = of_customer[first.customer_id] = party_values(first, settings)
         party_of[oid] = party
 
-    # one UPDATE ... RETURNING for both sequences (a delivery always gets its invoice)
-    delivery_numbers, invoice_numbers = next_numbers_each(
-        session, ["delivery", "invoice"], count, on
+    # one UPDATE ... RETURNING for both sequences (a delivery always gets its invoice); on
+    # SQLite it also reads the three tables' highest ids for the pass's new ids (reserve_ids),
+    # one statement less per pass (callgrind: -1.0% per order)
+    wanted = [(_DELIVERY, count), (DeliveryLine.__table__, len(qty_of)),
+              (Invoice.__table__, count)]
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    (delivery_numbers, invoice_numbers), tops = next_numbers_and_top_ids(
+        session, ["delivery", "invoice"], count, on, [t for t, _ in wanted] if sqlite else []
     )
-    # the pass's new ids, one statement for the three tables
-    delivery_ids, delivery_line_ids, invoice_ids = reserve_ids_each(
-        session, [(_DELIVERY, count), (DeliveryLine.__table__, len(qty_of)),
-                  (Invoice.__table__, count)]
-    )
+    if tops is None:  # PostgreSQL, or the year's first numbers: one statement for the three
+        ids = reserve_ids_each(session, wanted)
+    else:
+        ids = [list(range(top + 1, top + 1 + n)) for top, (_, n) in zip(tops, wanted, strict=True)]
+    delivery_ids, delivery_line_ids, invoice_ids = ids
     connection = conn(session)
     _INSERT_DELIVERY.run(connection, [
         (delivery_id, number, oid, on, at, *party_of[oid])
@@ -789,7 +802,8 @@ def deliver_lines(
     _INSERT_MOVE.run(connection, move_rows)
     _INSERT_INVOICE.run(connection, invoice_rows)
     _INSERT_INVOICE_LINE.run(connection, invoice_line_rows)
-    order_totals.add_to_orders(session, totals)
+    if add_totals:
+        order_totals.add_to_orders(session, totals)
 
     _move_line_quantities(
         session,
@@ -806,6 +820,7 @@ def deliver_lines(
         deliveries=delivery_numbers,
         invoices=invoice_numbers,
         orders=set(order_ids),
+        totals=[] if add_totals else totals,
         delivery_line_of=delivery_line_of,
     )
     served = outcome.served

@@ -37,6 +37,8 @@ from app.services.fulfilment import (
     refresh_status,
     serve_pending,
 )
+from app.services.order_totals import TOTALS
+from db.base import MoneyType
 from db.models import Allocation, Customer, Product, SalesOrder, SalesOrderLine
 from db.session import Database
 
@@ -83,10 +85,17 @@ _PRODUCTS = InList("skus", lambda skus: (
     .with_for_update()
 ))
 _ORDER = SalesOrder.__table__
-_SET_STATUS = Bulk(
-    _ORDER.update().where(_ORDER.c.id == bindparam("b_id")).values(status=bindparam("b_status")),
-    ("b_status", "b_id"),
+# The new order's status and what its delivery added to its profit totals (order_totals):
+# one UPDATE of its row instead of two (add_to_orders' own executemany, then the status)
+_SET_STATUS_TOTALS = Bulk(
+    _ORDER.update()
+    .where(_ORDER.c.id == bindparam("b_id"))
+    .values(status=bindparam("b_status"), **{
+        name: _ORDER.c[name] + bindparam(f"t_{name}", type_=MoneyType()) for name in TOTALS
+    }),
+    ("b_status", *(f"t_{name}" for name in TOTALS), "b_id"),
 )
+_NOTHING_ADDED = (Decimal(0),) * len(TOTALS)
 _INSERT_ORDER = Bulk(  # .one: a Core execute of this INSERT ... RETURNING costs twice as much
     insert(_ORDER).returning(_ORDER.c.id),
     ("number", "customer_id", "project_id", "order_date", "promised_date", "ship_complete",
@@ -204,8 +213,12 @@ def create_order(
             only_order_id=order_id, free={p.id: p.free for p in products.values()},
         )
         status, pending = _status_and_pending(parsed, outcome.served)
-        if status != "pending":  # as inserted
-            _SET_STATUS.run(conn(session), [(status, order_id)])
+        if status != "pending" or outcome.totals:  # as inserted: pending, totals 0
+            added = _NOTHING_ADDED
+            if outcome.totals:  # its one delivery (deliver_lines: one per order)
+                ((served_id, added),) = outcome.totals
+                assert served_id == order_id
+            _SET_STATUS_TOTALS.run(conn(session), [(status, *added, order_id)])
         audit.record(
             session, None, "create_order", number, None,
             {
