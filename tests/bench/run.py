@@ -333,13 +333,7 @@ def replay_one_transaction(snapshot: Path, captured: list[tuple[str, Any, bool]]
     cur = con.cursor()
     t = time.perf_counter()
     cur.execute("BEGIN IMMEDIATE")
-    for statement, params, many in captured:
-        if many:
-            cur.executemany(statement, params)
-        else:
-            cur.execute(statement, params)
-            if "RETURNING" in statement.upper():
-                cur.fetchall()
+    _replay_writes(cur, captured)
     cur.execute("COMMIT")
     dt = time.perf_counter() - t
     con.close()
@@ -396,6 +390,16 @@ def reads(db: Any) -> dict[str, Any]:
     return out
 
 
+def _replay_writes(cur: sqlite3.Cursor, captured: list[tuple[str, Any, bool]]) -> None:
+    for statement, params, many in captured:
+        if many:
+            cur.executemany(statement, params)
+        else:
+            cur.execute(statement, params)
+            if "RETURNING" in statement.upper():
+                cur.fetchall()
+
+
 def floor(snapshot: Path, captured: list[list[tuple[str, Any, bool]]], folder: Path,
           service_times: list[float]) -> dict[str, Any]:
     """Replay the captured INSERT/UPDATE statements of the last orders with plain sqlite3 on
@@ -429,13 +433,7 @@ def floor(snapshot: Path, captured: list[list[tuple[str, Any, bool]]], folder: P
         for order in captured:
             if per_order:
                 cur.execute("BEGIN IMMEDIATE")
-            for statement, params, many in order:
-                if many:
-                    cur.executemany(statement, params)
-                else:
-                    cur.execute(statement, params)
-                    if "RETURNING" in statement.upper():
-                        cur.fetchall()
+            _replay_writes(cur, order)
             if per_order:
                 cur.execute("COMMIT")
         if not per_order:
